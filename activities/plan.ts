@@ -1,0 +1,77 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { z } from 'zod';
+import { ConfigError, InputError, parseRunInput, type LoadedConfig } from '../config';
+import type { HostRef, Plan, PlanRequest } from '../workflows/types';
+
+/** What plan resolution needs: the current config (read at each run start) and the runbooks' input schemas. */
+export interface PlanDeps {
+  config: () => LoadedConfig;
+  inputSchemas: Record<string, z.ZodType>;
+}
+
+/**
+ * Validates a run's input and resolves its plan from config. Being an activity, its answer is recorded in the history,
+ * so the run replays identically even after runway.yml changes — and a start from the Temporal CLI needs only names.
+ */
+export function createResolvePlan(deps: PlanDeps) {
+  return async function resolvePlan({ runbook, input }: PlanRequest): Promise<Plan> {
+    try {
+      return build(deps, runbook, input);
+    } catch (err) {
+      if (err instanceof InputError || err instanceof ConfigError) {
+        throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+      }
+      throw err;
+    }
+  };
+}
+
+function build(deps: PlanDeps, runbook: string, rawInput: unknown): Plan {
+  const input = parseRunInput<Record<string, unknown> & { environment: string }>(runbook, rawInput, deps.inputSchemas);
+  const { config } = deps.config();
+  const environment = config.environments[input.environment];
+  if (!environment) {
+    const known = Object.keys(config.environments).sort().join(', ') || 'none';
+    throw new InputError(`input.environment: unknown environment "${input.environment}" (known: ${known})`);
+  }
+  const hosts: HostRef[] = Object.entries(environment.hosts).map(([name, host]) => ({
+    name,
+    address: host.address,
+    port: host.port ?? config.ssh.port,
+    user: host.user ?? config.ssh.user,
+    roles: host.roles,
+    journalDir: host.journalDir ?? config.ssh.journalDir,
+  }));
+  checkTargets(input, hosts);
+  const { devServer, address, namespace, uiUrl } = config.temporal;
+  return {
+    runbook,
+    environment: input.environment,
+    input,
+    hosts,
+    concurrency: environment.concurrency,
+    timing: {
+      heartbeatTimeoutMs: config.ssh.heartbeatTimeout,
+      commandTimeoutMs: config.ssh.commandTimeout,
+      retry: {
+        maximumAttempts: config.ssh.retry.attempts,
+        initialIntervalMs: config.ssh.retry.initialInterval,
+        maximumIntervalMs: config.ssh.retry.maxInterval,
+      },
+    },
+    uiUrl: uiUrl ?? (address === 'embedded' ? `http://localhost:${devServer.uiPort}` : undefined),
+    namespace,
+  };
+}
+
+/** A role or host list in the input must name something that exists, or nothing starts. */
+function checkTargets(input: Record<string, unknown>, hosts: HostRef[]): void {
+  const env = input.environment as string;
+  if (typeof input.role === 'string' && !hosts.some((h) => h.roles.includes(input.role as string))) {
+    throw new InputError(`input.role: no host in ${env} has role "${input.role}"`);
+  }
+  if (Array.isArray(input.hosts)) {
+    const missing = input.hosts.filter((name) => !hosts.some((h) => h.name === name));
+    if (missing.length > 0) throw new InputError(`input.hosts: not in ${env}: ${missing.join(', ')}`);
+  }
+}

@@ -1,0 +1,84 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ExecRequest, ExecResult } from '../../workflows/types';
+import { decodeTail, execScript, journalKey, killScript, parseAnswer } from './journal';
+import { PermanentSshError, transport, type SshPool } from './pool';
+
+/** What the exec activity needs: the pool, the longest a command may run, and the tail size. */
+export interface ExecDeps {
+  pool: SshPool;
+  commandTimeoutMs: number;
+  tailBytes?: number;
+}
+
+/**
+ * Runs a command on a host at most once. The journal entry is keyed by the activity's identity (workflow id, run id,
+ * activity id — not the attempt), so a retry after a worker crash re-attaches to the running command or returns its
+ * recorded result. Heartbeats while it runs; a cancelled run kills the remote process group; a worker that merely
+ * stops (shutdown, heartbeat timeout) leaves it running for the next attempt to collect.
+ */
+export function createExec(deps: ExecDeps) {
+  return async function sshExec(request: ExecRequest): Promise<ExecResult> {
+    const ctx = Context.current();
+    const { workflowExecution, activityId } = ctx.info;
+    const key = journalKey(workflowExecution?.workflowId ?? '', workflowExecution?.runId ?? '', activityId);
+    const { host } = request;
+    const started = Date.now();
+    const limitMs = request.timeoutMs ?? deps.commandTimeoutMs;
+    const stop = new AbortController();
+    let timedOut = false;
+    const beat = setInterval(() => ctx.heartbeat({ key, elapsedMs: Date.now() - started }), 1_000);
+    const limit = setTimeout(() => {
+      timedOut = true;
+      stop.abort(new Error('command timeout'));
+    }, limitMs);
+    const onCancel = () => stop.abort(ctx.cancellationSignal.reason);
+    ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+    try {
+      const answer = await deps.pool.exec(host, execScript(host.journalDir, key, request.command, deps.tailBytes), stop.signal);
+      const parsed = parseAnswer(answer.stdout);
+      if (!parsed) {
+        if (answer.code === undefined) throw transport(host, new Error('connection lost while the command ran'));
+        throw ApplicationFailure.nonRetryable(
+          `${host.name}: the command wrapper failed (exit ${answer.code}): ${decodeTail(answer.stderr).trim().slice(-500)}`,
+          'WrapperFailed',
+        );
+      }
+      const { header } = parsed;
+      if (header.mode === 'lost') {
+        throw ApplicationFailure.nonRetryable(
+          `${host.name}: the command was started by an earlier attempt but its process is gone without an exit code ` +
+            `(host rebooted or process killed?); it may have partly run — check the host (journal ${host.journalDir}/${key})`,
+          'CommandInterrupted',
+        );
+      }
+      if (header.mode === 'unwritable') {
+        throw ApplicationFailure.nonRetryable(`${host.name}: cannot create the journal directory ${host.journalDir}`, 'JournalUnwritable');
+      }
+      return {
+        host: host.name,
+        exitCode: header.exitCode,
+        stdout: decodeTail(parsed.stdout),
+        stderr: decodeTail(answer.stderr),
+        stdoutBytes: header.stdoutBytes,
+        stderrBytes: header.stderrBytes,
+        durationMs: Date.now() - started,
+        reattached: header.mode === 'attached',
+      };
+    } catch (err) {
+      if (err instanceof PermanentSshError) throw ApplicationFailure.nonRetryable(err.message, err.type);
+      // Only a real cancellation or our own time limit kills the command; a timeout or shutdown of this worker
+      // leaves it running so the next attempt re-attaches instead of starting it again.
+      if (timedOut || ctx.cancellationDetails?.cancelRequested) {
+        await deps.pool.exec(host, killScript(host.journalDir, key)).catch(() => undefined);
+      }
+      if (timedOut) {
+        throw ApplicationFailure.nonRetryable(`${host.name}: command killed after ${limitMs} ms`, 'CommandTimedOut');
+      }
+      throw err;
+    } finally {
+      clearInterval(beat);
+      clearTimeout(limit);
+      ctx.cancellationSignal.removeEventListener('abort', onCancel);
+    }
+  };
+}

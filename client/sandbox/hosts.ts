@@ -1,0 +1,302 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+/** One sandbox host: a real `sshd` listening on its own loopback address, with its own host key and base dir. */
+export interface SandboxHost {
+  /** Host name, e.g. `web-1`; also exported to remote commands as `RUNWAY_HOST`. */
+  name: string;
+  /** Loopback address the host's sshd listens on, e.g. `127.0.0.11`. */
+  address: string;
+  /** TCP port of the host's sshd. */
+  port: number;
+  /** The host's own base directory (absolute), created empty; exported as `RUNWAY_HOST_DIR`. */
+  dir: string;
+  /** Private host key path. */
+  hostKeyFile: string;
+  /** Public host key, `ssh-ed25519 AAAA...` without comment. */
+  publicKey: string;
+  /** `SHA256:...` fingerprint as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+}
+
+/** A running set of sandbox hosts that all trust one client key. */
+export interface Sandbox {
+  /** Root directory of the sandbox (absolute). */
+  dir: string;
+  /** Login user on every host: the user running this process, since a non-root sshd can only log in as itself. */
+  user: string;
+  /** Ed25519 private key (no passphrase) authorized on every host. */
+  clientKeyFile: string;
+  /** OpenSSH known_hosts with one `[address]:port keytype key` line per host (as of start). */
+  knownHostsFile: string;
+  /** The hosts, in start order; entries are updated in place by {@link Sandbox.rotateHostKey}. */
+  hosts: SandboxHost[];
+  /** Gives the host a brand-new host key and restarts its sshd; known_hosts is NOT updated (a "changed key" host). */
+  rotateHostKey(name: string): Promise<SandboxHost>;
+  /** Stops one host's sshd, killing its open sessions too, e.g. to simulate a host that disappears. */
+  stopHost(name: string): Promise<void>;
+  /** Starts a stopped host's sshd again (same address, key and dir); no-op if it is running. */
+  startHost(name: string): Promise<void>;
+  /** Stops every sshd; idempotent; leaves the files in {@link Sandbox.dir}. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startSandbox}. */
+export interface SandboxOptions {
+  /** Root directory of the sandbox; created if missing. */
+  dir: string;
+  /** Number of hosts. */
+  count: number;
+  /** Host names (length `count`); default `host-1..host-N`. */
+  names?: string[];
+  /** Last octet of the first host's address; host i gets `127.0.0.<firstOctet+i>`. Default 11. */
+  firstOctet?: number;
+  /** Port shared by all hosts (their addresses differ). Default 2222. */
+  port?: number;
+}
+
+const SSHD = '/usr/sbin/sshd';
+const SETPRIV = '/usr/bin/setpriv';
+const MISSING = 'sshd not found: install Debian package openssh-server (apt-get install -y openssh-server)';
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface HostState {
+  host: SandboxHost;
+  config: string;
+  pidFile: string;
+  proc?: { child: ChildProcess; exited: Promise<unknown>; stderr: string };
+}
+
+// One process-wide 'exit' hook (not one per sandbox) so many sandboxes never trip MaxListeners.
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+function keygenPath(): string {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin'];
+  const found = dirs.map((d) => path.join(d, 'ssh-keygen')).find((p) => existsSync(p));
+  if (!found || !existsSync(SSHD)) throw new Error(MISSING);
+  return found;
+}
+
+/** Creates a fresh ed25519 key pair at `file` (ssh-keygen would prompt before overwriting one). */
+async function keygen(
+  bin: string,
+  file: string,
+  comment: string,
+): Promise<Pick<SandboxHost, 'publicKey' | 'fingerprint'>> {
+  await Promise.all([rm(file, { force: true }), rm(`${file}.pub`, { force: true })]);
+  await run(bin, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
+  const publicKey = (await readFile(`${file}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+  const { stdout } = await run(bin, ['-lf', `${file}.pub`]);
+  return { publicKey, fingerprint: stdout.trim().split(' ')[1] };
+}
+
+/**
+ * Pids of every descendant of `pid`. Each connection is served by a forked sshd that calls setsid(), so killing the
+ * listener alone would leave open sessions alive; a host that "disappears" must drop them too.
+ */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  try {
+    for (const ent of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const stat = readFileSync(`/proc/${ent}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(ent)]);
+      } catch {
+        // The process exited while we were scanning.
+      }
+    }
+  } catch {
+    return []; // No /proc (not Linux): only the listener itself can be killed.
+  }
+  const out: number[] = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const next = children.get(queue.shift()!) ?? [];
+    out.push(...next);
+    queue.push(...next);
+  }
+  return out;
+}
+
+function killTree(pid: number, signal: NodeJS.Signals): void {
+  for (const p of [...descendants(pid), pid]) {
+    try {
+      process.kill(p, p === pid ? signal : 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function accepts(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: address, port }, () => resolve(!!sock.destroy()));
+    sock.on('error', () => resolve(false));
+  });
+}
+
+async function until(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  for (const deadline = Date.now() + ms; ; await sleep(20)) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+  }
+}
+
+/** An sshd left behind by a previous run that was SIGKILLed would hold the address; reclaim it only if it is ours. */
+async function reapStale(s: HostState): Promise<void> {
+  const pid = Number((await readFile(s.pidFile, 'utf8').catch(() => '')).trim());
+  const cmdline = pid ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
+  // sshd rewrites its argv (setproctitle) into one space-separated string, hence the normalisation.
+  if (!cmdline.replace(/\0/g, ' ').includes(`-f ${s.config} `)) return;
+  killTree(pid, 'SIGKILL');
+  await until(2000, async () => !(await accepts(s.host.address, s.host.port)));
+}
+
+function sshdConfig(h: SandboxHost, pidFile: string, authorizedKeys: string): string {
+  // Quoted because sandbox paths (e.g. under a user's tmpdir) may contain spaces.
+  return [
+    `ListenAddress ${h.address}:${h.port}`,
+    `HostKey "${h.hostKeyFile}"`,
+    `PidFile "${pidFile}"`,
+    `AuthorizedKeysFile "${authorizedKeys}"`,
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    // The sandbox lives in a tmpdir whose ownership/modes sshd would otherwise reject.
+    'StrictModes no',
+    'PermitRootLogin prohibit-password',
+    'MaxSessions 64',
+    'MaxStartups 200',
+    'Subsystem sftp internal-sftp',
+    'LogLevel ERROR',
+    `SetEnv RUNWAY_HOST=${h.name} "RUNWAY_HOST_DIR=${h.dir}"`,
+    '',
+  ].join('\n');
+}
+
+async function launch(s: HostState): Promise<void> {
+  if (s.proc) return;
+  const { name, address, port } = s.host;
+  await reapStale(s);
+  if (await accepts(address, port)) throw new Error(`sandbox host ${name}: ${address}:${port} is already in use`);
+  const argv = [SSHD, '-D', '-e', '-f', s.config];
+  // setpriv (util-linux, always on Debian) execs sshd with PR_SET_PDEATHSIG, so the kernel stops sshd even when
+  // this process dies by a signal that skips the 'exit' hook (SIGKILL, an unhandled SIGTERM).
+  if (existsSync(SETPRIV)) argv.unshift(SETPRIV, '--pdeathsig', 'SIGTERM');
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = { child, exited: new Promise((r) => child.once('close', r)), stderr: '' };
+  s.proc = proc;
+  live.add(child);
+  child.on('error', (e) => (proc.stderr += `${e.message}\n`));
+  child.stderr!.on('data', (d: Buffer) => (proc.stderr = (proc.stderr + d.toString()).slice(-4000)));
+  void proc.exited.then(() => {
+    live.delete(child);
+    if (s.proc === proc) s.proc = undefined;
+  });
+  // Don't hold the event loop open: the 'exit' hook kills sshd when the owner forgets to call stop().
+  child.unref();
+  (child.stderr as net.Socket).unref();
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  const up = await until(10_000, async () => gone() || (await accepts(address, port)));
+  if (up && !gone()) return;
+  await halt(s);
+  const why = proc.stderr.trim() || (up ? `exited with ${child.exitCode ?? child.signalCode}` : 'no output');
+  throw new Error(`sandbox host ${name}: sshd did not accept connections on ${address}:${port}: ${why}`);
+}
+
+async function halt(s: HostState): Promise<void> {
+  const proc = s.proc;
+  if (!proc?.child.pid) return;
+  const pid = proc.child.pid;
+  // Re-ref so a script that ends with `await sandbox.stop()` is not cut off before sshd has exited.
+  proc.child.ref();
+  (proc.child.stderr as net.Socket).ref();
+  killTree(pid, 'SIGTERM');
+  // A wedged sshd must not hang stop(); unref'd so the fallback timer never keeps the process alive either.
+  const timer = setTimeout(() => killTree(pid, 'SIGKILL'), 3000).unref();
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts `opts.count` real OpenSSH sshd hosts on 127.0.0.x, concurrently. Throws if sshd/ssh-keygen are missing, a
+ * config is rejected by `sshd -t`, or a host does not accept connections within ~10 s (with sshd's stderr).
+ */
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const bin = keygenPath();
+  const { count, firstOctet = 11, port = 2222 } = opts;
+  const names = opts.names ?? Array.from({ length: count }, (_, i) => `host-${i + 1}`);
+  if (names.length !== count || new Set(names).size !== count || names.some((n) => !/^[\w.-]+$/.test(n)))
+    throw new Error(`sandbox: need ${count} distinct names of [A-Za-z0-9_.-], got ${JSON.stringify(names)}`);
+  if (firstOctet < 1 || firstOctet + count > 255) throw new Error(`sandbox: 127.0.0.${firstOctet}+${count} overflows`);
+  const dir = path.resolve(opts.dir);
+  await mkdir(path.join(dir, 'sshd'), { recursive: true });
+  // sshd running as root insists on its privilege separation dir, which a fresh container may lack.
+  if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  const clientKeyFile = path.join(dir, 'client_ed25519');
+  const authorizedKeys = path.join(dir, 'authorized_keys');
+  await writeFile(authorizedKeys, `${(await keygen(bin, clientKeyFile, 'runway-sandbox-client')).publicKey}\n`);
+
+  const states = await Promise.all(
+    names.map(async (name, i): Promise<HostState> => {
+      const confDir = path.join(dir, 'sshd', name);
+      const host = { name, address: `127.0.0.${firstOctet + i}`, port, dir: path.join(dir, 'hosts', name) };
+      await rm(host.dir, { recursive: true, force: true });
+      await Promise.all([mkdir(host.dir, { recursive: true }), mkdir(confDir, { recursive: true })]);
+      const hostKeyFile = path.join(confDir, 'ssh_host_ed25519_key');
+      const full = { ...host, hostKeyFile, ...(await keygen(bin, hostKeyFile, `runway-sandbox-${name}`)) };
+      const s = { host: full, config: path.join(confDir, 'sshd_config'), pidFile: path.join(confDir, 'sshd.pid') };
+      await writeFile(s.config, sshdConfig(full, s.pidFile, authorizedKeys));
+      await run(SSHD, ['-t', '-f', s.config]).catch((e: { stderr?: string; message: string }) => {
+        throw new Error(
+          `sandbox host ${name}: sshd -t -f ${s.config} rejected the config: ${e.stderr?.trim() || e.message}`,
+        );
+      });
+      return s;
+    }),
+  );
+  const knownHostsFile = path.join(dir, 'known_hosts');
+  // OpenSSH writes port 22 entries without brackets, and would not match a bracketed one.
+  const hostPattern = (h: SandboxHost) => (h.port === 22 ? h.address : `[${h.address}]:${h.port}`);
+  await writeFile(knownHostsFile, states.map(({ host: h }) => `${hostPattern(h)} ${h.publicKey}\n`).join(''));
+
+  if (!hooked) process.on('exit', () => live.forEach((c) => c.pid && killTree(c.pid, 'SIGTERM')));
+  hooked = true;
+  const stop = async () => void (await Promise.all(states.map(halt)));
+  const started = await Promise.allSettled(states.map(launch));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  const byName = (name: string) => {
+    const s = states.find((x) => x.host.name === name);
+    if (!s) throw new Error(`sandbox: no host named ${name}`);
+    return s;
+  };
+  return {
+    dir,
+    user: os.userInfo().username,
+    clientKeyFile,
+    knownHostsFile,
+    hosts: states.map((s) => s.host),
+    async rotateHostKey(name) {
+      const s = byName(name);
+      await halt(s);
+      Object.assign(s.host, await keygen(bin, s.host.hostKeyFile, `runway-sandbox-${name}`));
+      await launch(s);
+      return s.host;
+    },
+    stopHost: (name) => halt(byName(name)),
+    startHost: (name) => launch(byName(name)),
+    stop,
+  };
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { DurationSchema } from './duration';
+import { SecretRefSchema } from './secret';
+
+/** A name used as a key in config and on the command line: hosts, roles, environments. */
+export const NameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/i, 'expected a name of letters, digits, ".", "_" or "-" (max 63)');
+
+const FileRefSchema = z.strictObject({ file: z.string().min(1).describe('path of a PEM file') });
+
+export const TemporalSchema = z
+  .strictObject({
+    address: z
+      .string()
+      .default('embedded')
+      .describe('host:port of the Temporal frontend, or "embedded" for the local dev server runway dev starts'),
+    namespace: z.string().min(1).default('default'),
+    taskQueue: z.string().min(1).default('runway').describe('task queue the Runway worker polls'),
+    uiUrl: z.url().optional().describe('base URL of the Temporal Web UI, for links to runs'),
+    tls: z
+      .union([
+        z.literal(true),
+        z.strictObject({
+          serverName: z.string().optional(),
+          ca: FileRefSchema.optional(),
+          cert: FileRefSchema.optional(),
+          key: FileRefSchema.optional(),
+        }),
+      ])
+      .optional()
+      .describe('true for TLS with system roots, or files for mTLS'),
+    apiKey: SecretRefSchema.optional().describe('API key reference, e.g. { env: TEMPORAL_API_KEY }'),
+    devServer: z
+      .strictObject({
+        port: z.number().int().min(1).max(65535).default(7233),
+        uiPort: z.number().int().min(1).max(65535).default(8233),
+        dbFile: z.string().default('.runway/temporal.db'),
+      })
+      .prefault({})
+      .describe('the embedded dev server, used when address is "embedded"'),
+  })
+  .prefault({});
+
+export const SshSchema = z.strictObject({
+  user: z.string().min(1).describe('login user on every host unless the host sets its own'),
+  port: z.number().int().min(1).max(65535).default(22),
+  key: z
+    .strictObject({ file: z.string().min(1), passphrase: SecretRefSchema.optional() })
+    .optional()
+    .describe('private key file; its passphrase, if any, is a secret reference'),
+  agent: z.boolean().default(false).describe('authenticate through the ssh-agent at $SSH_AUTH_SOCK'),
+  knownHosts: z.string().min(1).describe('known_hosts file every host key is verified against'),
+  connectTimeout: DurationSchema.default(10_000),
+  keepaliveInterval: DurationSchema.default(10_000),
+  heartbeatTimeout: DurationSchema.default(30_000).describe('a command whose worker stops heartbeating this long is retried elsewhere'),
+  commandTimeout: DurationSchema.default(3_600_000).describe('longest a single command may run'),
+  retry: z
+    .strictObject({
+      attempts: z.number().int().min(1).default(8),
+      initialInterval: DurationSchema.default(1_000),
+      maxInterval: DurationSchema.default(30_000),
+    })
+    .prefault({})
+    .describe('how connection failures are retried (a command that ran and failed is not)'),
+  trustOnFirstUse: z.boolean().default(false).describe('add unknown host keys to knownHosts instead of refusing'),
+  maxChannelsPerHost: z.number().int().min(1).max(64).default(8),
+  journalDir: z.string().default('.runway/journal').describe('where each host journals commands; relative to the login home'),
+});
+
+export const HostSchema = z.strictObject({
+  address: z.string().min(1).describe('IP address or DNS name'),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().min(1).optional(),
+  roles: z.array(NameSchema).default([]),
+  journalDir: z.string().optional(),
+});
+
+export const EnvironmentSchema = z.strictObject({
+  hosts: z.record(NameSchema, HostSchema).refine((hosts) => Object.keys(hosts).length > 0, 'an environment needs at least one host'),
+  concurrency: z.number().int().min(1).max(500).default(10).describe('most hosts one command runs on at once'),
+});
+
+export const NotifySchema = z.strictObject({
+  slack: z
+    .strictObject({
+      channel: z.string().min(1),
+      token: SecretRefSchema.describe('bot token reference, e.g. { env: SLACK_TOKEN }'),
+      apiUrl: z.url().optional().describe('Slack Web API base URL (default https://slack.com/api/)'),
+    })
+    .optional(),
+});
+
+export const RunwayConfigSchema = z.strictObject({
+  temporal: TemporalSchema,
+  ssh: SshSchema,
+  environments: z.record(NameSchema, EnvironmentSchema),
+  notify: NotifySchema.prefault({}),
+});
+
+export type RunwayConfig = z.infer<typeof RunwayConfigSchema>;
+export type TemporalConfig = z.infer<typeof TemporalSchema>;
+export type SshConfig = z.infer<typeof SshSchema>;
+export type HostConfig = z.infer<typeof HostSchema>;
+export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;

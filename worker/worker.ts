@@ -1,0 +1,43 @@
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { z } from 'zod';
+import { createActivities, SshPool } from '../activities';
+import { loadConfig, temporalTarget, type LoadedConfig } from '../config';
+import { RUNBOOKS_PATH } from './bundle';
+
+export interface WorkerOptions {
+  /** The config file; reloaded at each run start so edits apply to new runs. */
+  configFile: string;
+  /** A connection to reuse (tests); otherwise one is made from config. */
+  connection?: NativeConnection;
+  /** A prebuilt bundle (tests share one); otherwise the runbooks are bundled at start. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Another workflows module (tests add their own runbooks). */
+  workflowsPath?: string;
+  inputSchemas?: Record<string, z.ZodType>;
+  taskQueue?: string;
+}
+
+/** Builds a worker for the config's task queue; the caller runs it (`worker.run()`) and shuts it down. */
+export async function createRunwayWorker(options: WorkerOptions): Promise<{ worker: Worker; pool: SshPool; loaded: LoadedConfig }> {
+  const loaded = loadConfig(options.configFile);
+  const target = temporalTarget(loaded.config.temporal);
+  const connection =
+    options.connection ?? (await NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey }));
+  const pool = new SshPool(loaded.config.ssh);
+  const activities = createActivities({
+    config: () => loadConfig(options.configFile),
+    pool,
+    inputSchemas: options.inputSchemas,
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: target.namespace,
+    taskQueue: options.taskQueue ?? target.taskQueue,
+    activities,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: options.workflowsPath ?? RUNBOOKS_PATH }),
+    shutdownGraceTime: '5s',
+  });
+  return { worker, pool, loaded };
+}

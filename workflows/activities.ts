@@ -1,0 +1,41 @@
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PlanTiming } from './types';
+
+/** Resolving the plan reads config on the worker: quick, and safe to retry. */
+export const PLAN_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput'] },
+};
+
+/** Extra time an activity gets beyond the longest command, for connecting and collecting the result. */
+export const COMMAND_MARGIN_MS = 60_000;
+
+/** Activities that only talk to config (plan resolution). Declared once, at module top. */
+export const control = proxyActivities<Activities>(PLAN_OPTIONS);
+
+const byTiming = new Map<string, Activities>();
+
+/**
+ * Activities that act on hosts, with timeouts and retries from the plan (config), so tests can shorten them.
+ * A cancelled command is waited for until the remote process is killed, so no undo runs beside it.
+ */
+export function hostActivities(timing: PlanTiming): Activities {
+  const key = JSON.stringify(timing);
+  let proxies = byTiming.get(key);
+  if (!proxies) {
+    proxies = proxyActivities<Activities>({
+      startToCloseTimeout: timing.commandTimeoutMs + COMMAND_MARGIN_MS,
+      heartbeatTimeout: timing.heartbeatTimeoutMs,
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: {
+        maximumAttempts: timing.retry.maximumAttempts,
+        initialInterval: timing.retry.initialIntervalMs,
+        maximumInterval: timing.retry.maximumIntervalMs,
+        backoffCoefficient: 2,
+      },
+    });
+    byTiming.set(key, proxies);
+  }
+  return proxies;
+}

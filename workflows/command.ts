@@ -1,0 +1,125 @@
+import { commandFailed, describeError, isCancellation } from './errors';
+import { mapLimit } from './pool';
+import { tail, type HostProgress } from './progress';
+import { buildCommand, type ShellValue } from './quote';
+import { elapsed, now } from './time';
+import type { ExecRequest, ExecResult, HostRef } from './types';
+
+/** Where a command's per-host progress is written: the running step, or the undo of a step being rolled back. */
+export interface ProgressSink {
+  hosts: Record<string, HostProgress>;
+}
+
+/** What a {@link Command} needs from the run it belongs to. */
+export interface CommandRunner {
+  exec(request: ExecRequest): Promise<ExecResult>;
+  sink(label: string): ProgressSink;
+  concurrency: number;
+}
+
+/** A command on one host resolves to that host's result; on several hosts, to one result per host, in order. */
+export type Results<Many extends boolean> = Many extends true ? ExecResult[] : ExecResult;
+
+/**
+ * One command on a set of hosts, started when first awaited (so `.nothrow()` can be chained before it runs).
+ * Like zx: a non-zero exit rejects, unless `.nothrow()`. Transport trouble is retried by the activity itself.
+ */
+export class Command<Many extends boolean> implements PromiseLike<Results<Many>> {
+  private throws = true;
+  private timeoutMs?: number;
+  private started?: Promise<Results<Many>>;
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly hosts: HostRef[],
+    private readonly many: Many,
+    readonly command: string,
+  ) {}
+
+  /** Resolve with the results even when the command exits non-zero. */
+  nothrow(): this {
+    this.throws = false;
+    return this;
+  }
+
+  /** Kill the command on a host if it runs longer than this many milliseconds. */
+  timeout(ms: number): this {
+    this.timeoutMs = ms;
+    return this;
+  }
+
+  then<A = Results<Many>, B = never>(
+    onFulfilled?: ((value: Results<Many>) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.started ??= this.execute();
+    return this.started.then(onFulfilled, onRejected);
+  }
+
+  private async execute(): Promise<Results<Many>> {
+    const sink = this.runner.sink(this.command);
+    const settled = await mapLimit(this.hosts, this.runner.concurrency, (host) => this.onHost(host, sink), this.throws);
+    const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
+    if (cancelled && cancelled.status === 'rejected') throw cancelled.reason;
+    const problems: string[] = [];
+    const results: ExecResult[] = [];
+    settled.forEach((s, i) => {
+      const name = this.hosts[i].name;
+      if (s.status === 'skipped') sink.hosts[name] = { status: 'skipped', command: this.command, startedAt: now() };
+      if (s.status === 'rejected') problems.push(`${name}: ${describeError(s.reason)}`);
+      if (s.status === 'fulfilled') {
+        results.push(s.value);
+        if (s.value.exitCode !== 0) problems.push(`${name}: exited ${s.value.exitCode}${lastLine(s.value.stderr)}`);
+      }
+    });
+    const unreachable = settled.some((s) => s.status === 'rejected');
+    if (problems.length > 0 && (this.throws || unreachable)) {
+      const where = this.hosts.length > 1 ? ` on ${problems.length} of ${this.hosts.length} hosts` : '';
+      throw commandFailed(`command failed${where}: ${problems.join('; ')}`, results);
+    }
+    return (this.many ? results : results[0]) as Results<Many>;
+  }
+
+  private async onHost(host: HostRef, sink: ProgressSink): Promise<ExecResult> {
+    const entry: HostProgress = { status: 'running', command: tail(this.command, 200), startedAt: now() };
+    sink.hosts[host.name] = entry;
+    try {
+      const result = await this.runner.exec({ host, command: this.command, timeoutMs: this.timeoutMs });
+      Object.assign(entry, {
+        status: result.exitCode === 0 ? 'succeeded' : 'failed',
+        exitCode: result.exitCode,
+        stdoutTail: tail(result.stdout),
+        stderrTail: tail(result.stderr),
+        durationMs: result.durationMs,
+        reattached: result.reattached || undefined,
+      });
+      return result;
+    } catch (err) {
+      Object.assign(entry, { status: 'failed', error: describeError(err), durationMs: elapsed(entry.startedAt) });
+      throw err;
+    }
+  }
+}
+
+function lastLine(stderr: string): string {
+  const line = stderr.trimEnd().split('\n').pop()?.trim();
+  return line ? ` (${tail(line, 200)})` : '';
+}
+
+/** Builds commands for a fixed set of hosts: `$` quotes every value, `run` takes a script as literal shell text. */
+export class Remote<Many extends boolean> {
+  constructor(
+    private readonly runner: CommandRunner,
+    readonly hosts: HostRef[],
+    private readonly many: Many,
+  ) {}
+
+  /** A command with every interpolated value shell-quoted; arrays become several words. */
+  $ = (pieces: TemplateStringsArray, ...values: ShellValue[]): Command<Many> =>
+    new Command(this.runner, this.hosts, this.many, buildCommand(pieces, values));
+
+  /** A script taken literally — for command lines an operator wrote, never for values built from input. */
+  run(script: string): Command<Many> {
+    return new Command(this.runner, this.hosts, this.many, script);
+  }
+}

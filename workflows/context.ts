@@ -1,0 +1,93 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { hostActivities } from './activities';
+import { Remote, type CommandRunner } from './command';
+import { FailureType } from './errors';
+import { batches, mapLimit } from './pool';
+import type { StepOptions, Saga } from './saga';
+import type { ExecRequest, ExecResult, HostRef, HttpProbeRequest, HttpProbeResult, Plan, UploadResult } from './types';
+
+/**
+ * What a runbook body works with: its validated input, the resolved plan (hosts, roles, settings), commands on hosts
+ * and saga steps. Everything here is deterministic; all I/O goes through activities.
+ */
+export class Runbook<I = Record<string, unknown>> {
+  private readonly runner: CommandRunner;
+
+  constructor(
+    readonly plan: Plan<I>,
+    private readonly saga: Saga,
+  ) {
+    const activities = hostActivities(plan.timing);
+    this.runner = {
+      exec: (request: ExecRequest) => activities.sshExec(request),
+      sink: (label) => saga.sink(label),
+      concurrency: plan.concurrency,
+    };
+  }
+
+  /** The run's input, validated and with defaults applied. */
+  get input(): I {
+    return this.plan.input;
+  }
+
+  get environment(): string {
+    return this.plan.environment;
+  }
+
+  /** The environment's hosts, or those with the given role, in config order. */
+  hosts(role?: string): HostRef[] {
+    if (role === undefined) return [...this.plan.hosts];
+    const found = this.plan.hosts.filter((h) => h.roles.includes(role));
+    if (found.length === 0) throw invalid(`no host in ${this.environment} has role "${role}"`);
+    return found;
+  }
+
+  /** One host by name. */
+  host(name: string): HostRef {
+    const found = this.plan.hosts.find((h) => h.name === name);
+    if (!found) throw invalid(`no host "${name}" in ${this.environment}`);
+    return found;
+  }
+
+  /** Commands on one host (results are single) or on several / a role (results are per host, in order). */
+  on(target: HostRef): Remote<false>;
+  on(target: HostRef[] | string, options?: { concurrency?: number }): Remote<true>;
+  on(target: HostRef | HostRef[] | string, options: { concurrency?: number } = {}): Remote<boolean> {
+    const runner = options.concurrency ? { ...this.runner, concurrency: options.concurrency } : this.runner;
+    if (typeof target === 'string') return new Remote(runner, this.hosts(target), true);
+    if (Array.isArray(target)) return new Remote(runner, target, true);
+    return new Remote(runner, [target], false);
+  }
+
+  /** A saga step: see {@link StepOptions}. */
+  step<T>(name: string, run: () => T | PromiseLike<T>, options?: StepOptions): Promise<T> {
+    return this.saga.step(name, run, options);
+  }
+
+  /** Consecutive batches of hosts, by count or percentage (`'25%'`). */
+  batches(hosts: HostRef[], size: number | string): HostRef[][] {
+    return batches(hosts, size);
+  }
+
+  /** Uploads a file from the worker's machine to every host, verified by sha256 there. */
+  async upload(hosts: HostRef[], localPath: string, remotePath: string, mode?: number): Promise<UploadResult[]> {
+    const activities = hostActivities(this.plan.timing);
+    const settled = await mapLimit(hosts, this.plan.concurrency, (host) =>
+      activities.sshUpload({ host, localPath, remotePath, mode }),
+    );
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed && failed.status === 'rejected') throw failed.reason;
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /** Polls a URL until it answers as expected or the deadline passes. */
+  probe(request: HttpProbeRequest): Promise<HttpProbeResult> {
+    return hostActivities(this.plan.timing).httpProbe(request);
+  }
+}
+
+function invalid(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+}
+
+export type { ExecResult };

@@ -1,0 +1,68 @@
+import { defineQuery } from '@temporalio/workflow';
+
+/** Where a run is. `failed` means failed and fully rolled back; `rollback-incomplete` needs a human. */
+export type RunStatus =
+  | 'running'
+  | 'rolling-back'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'timed-out'
+  | 'invalid'
+  | 'rollback-incomplete';
+
+export type StepStatus = 'running' | 'succeeded' | 'failed' | 'undoing' | 'undone' | 'undo-failed';
+export type HostStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
+
+/** The latest command of a step on one host. Tails here are short; the activity result in history keeps 16 KB. */
+export interface HostProgress {
+  status: HostStatus;
+  command: string;
+  exitCode?: number;
+  stdoutTail?: string;
+  stderrTail?: string;
+  error?: string;
+  startedAt: string;
+  durationMs?: number;
+  reattached?: boolean;
+}
+
+export interface StepProgress {
+  name: string;
+  status: StepStatus;
+  startedAt: string;
+  endedAt?: string;
+  hosts: Record<string, HostProgress>;
+  error?: string;
+  undo?: { attempts: number; error?: string; hosts: Record<string, HostProgress> };
+}
+
+/** The whole run, as the `progress` query returns it and as the run's report. */
+export interface RunProgress {
+  runbook: string;
+  environment: string;
+  workflowId: string;
+  runId: string;
+  status: RunStatus;
+  startedAt: string;
+  endedAt?: string;
+  steps: StepProgress[];
+  error?: string;
+  /** A link to the run in the Temporal Web UI, when the UI's address is known. */
+  url?: string;
+  labels: Record<string, string>;
+}
+
+/** The final report a run returns (or carries in its failure details). */
+export type RunReport = RunProgress;
+
+/** Live progress of a run: status, steps with their hosts, timings and output tails. */
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+/** Output kept per host in the progress state; enough to see what went wrong without bloating queries. */
+export const PROGRESS_TAIL_BYTES = 2048;
+
+/** The last `max` characters of a text, marked when cut. */
+export function tail(text: string, max = PROGRESS_TAIL_BYTES): string {
+  return text.length <= max ? text : '…' + text.slice(text.length - max);
+}
