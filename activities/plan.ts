@@ -16,7 +16,7 @@ export interface PlanDeps {
 export function createResolvePlan(deps: PlanDeps) {
   return async function resolvePlan({ runbook, input }: PlanRequest): Promise<Plan> {
     try {
-      return build(deps, runbook, input);
+      return buildPlan(deps.config(), runbook, input, deps.inputSchemas);
     } catch (err) {
       if (err instanceof InputError || err instanceof ConfigError) {
         throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
@@ -26,9 +26,13 @@ export function createResolvePlan(deps: PlanDeps) {
   };
 }
 
-function build(deps: PlanDeps, runbook: string, rawInput: unknown): Plan {
-  const input = parseRunInput<Record<string, unknown> & { environment: string }>(runbook, rawInput, deps.inputSchemas);
-  const { config } = deps.config();
+/**
+ * Validates an input against its runbook's schema and the config, and builds the plan; throws {@link InputError}.
+ * The CLI calls it too, so bad input is refused before anything starts, with the same words.
+ */
+export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unknown, schemas?: Record<string, z.ZodType>): Plan {
+  const input = parseRunInput<Record<string, unknown> & { environment: string }>(runbook, rawInput, schemas);
+  const { config } = loaded;
   const environment = config.environments[input.environment];
   if (!environment) {
     const known = Object.keys(config.environments).sort().join(', ') || 'none';

@@ -61,7 +61,7 @@ export async function runbook<I extends RunInput>(
     return finish(progress, isCancellation(err) ? 'cancelled' : 'invalid', describeError(err));
   }
   progress.environment = plan.environment;
-  progress.url = plan.uiUrl && `${plan.uiUrl}/namespaces/${plan.namespace}/workflows/${info.workflowId}/${info.runId}/history`;
+  progress.url = plan.uiUrl && `${plan.uiUrl}/namespaces/${plan.namespace}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history`;
   setStatus(progress, 'running');
 
   const saga = new Saga(progress.steps);

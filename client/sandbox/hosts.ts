@@ -1,10 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { accepts, killTree, until } from './process';
 
 /** One sandbox host: a real `sshd` listening on its own loopback address, with its own host key and base dir. */
 export interface SandboxHost {
@@ -64,7 +65,6 @@ const SSHD = '/usr/sbin/sshd';
 const SETPRIV = '/usr/bin/setpriv';
 const MISSING = 'sshd not found: install Debian package openssh-server (apt-get install -y openssh-server)';
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface HostState {
   host: SandboxHost;
@@ -95,58 +95,6 @@ async function keygen(
   const publicKey = (await readFile(`${file}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
   const { stdout } = await run(bin, ['-lf', `${file}.pub`]);
   return { publicKey, fingerprint: stdout.trim().split(' ')[1] };
-}
-
-/**
- * Pids of every descendant of `pid`. Each connection is served by a forked sshd that calls setsid(), so killing the
- * listener alone would leave open sessions alive; a host that "disappears" must drop them too.
- */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  try {
-    for (const ent of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-      try {
-        const stat = readFileSync(`/proc/${ent}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        children.set(ppid, [...(children.get(ppid) ?? []), Number(ent)]);
-      } catch {
-        // The process exited while we were scanning.
-      }
-    }
-  } catch {
-    return []; // No /proc (not Linux): only the listener itself can be killed.
-  }
-  const out: number[] = [];
-  for (let queue = [pid]; queue.length > 0;) {
-    const next = children.get(queue.shift()!) ?? [];
-    out.push(...next);
-    queue.push(...next);
-  }
-  return out;
-}
-
-function killTree(pid: number, signal: NodeJS.Signals): void {
-  for (const p of [...descendants(pid), pid]) {
-    try {
-      process.kill(p, p === pid ? signal : 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-function accepts(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: address, port }, () => resolve(!!sock.destroy()));
-    sock.on('error', () => resolve(false));
-  });
-}
-
-async function until(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  for (const deadline = Date.now() + ms; ; await sleep(20)) {
-    if (await check()) return true;
-    if (Date.now() >= deadline) return false;
-  }
 }
 
 /** An sshd left behind by a previous run that was SIGKILLed would hold the address; reclaim it only if it is ours. */

@@ -1,0 +1,83 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+
+/** The repository root (where `.runway/` lives). */
+export const ROOT = resolve(__dirname, '..');
+
+/** The Temporal CLI Runway is tested with; later tags carry a `replace` directive and cannot be go-installed. */
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+/** A command some part of Runway needs, and the Debian package that provides it. */
+export interface Need {
+  command: string;
+  pkg: string;
+}
+
+/** What the tests and the demo need from Debian. */
+export const TEST_NEEDS: Need[] = [
+  { command: '/usr/sbin/sshd', pkg: 'openssh-server' },
+  { command: 'ssh', pkg: 'openssh-client' },
+  { command: 'ssh-keygen', pkg: 'openssh-client' },
+];
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds a command on PATH (or an absolute path); undefined when absent. */
+export function which(command: string): string | undefined {
+  if (command.includes('/')) return executable(command) ? command : undefined;
+  return (process.env.PATH ?? '').split(delimiter).map((d) => join(d, command)).find(executable);
+}
+
+/** The `temporal` CLI: `$TEMPORAL_CLI`, then PATH, then `.runway/bin/temporal`; undefined when none is there. */
+export function findTemporal(): string | undefined {
+  const explicit = process.env.TEMPORAL_CLI;
+  if (explicit) {
+    if (!executable(explicit)) throw new Error(`TEMPORAL_CLI=${explicit} is not an executable file`);
+    return explicit;
+  }
+  return which('temporal') ?? (executable(join(ROOT, '.runway/bin/temporal')) ? join(ROOT, '.runway/bin/temporal') : undefined);
+}
+
+/** Finds the `temporal` CLI or builds it into `.runway/bin` with `go install` (a minute or two, once). */
+export function ensureTemporal(log: (line: string) => void = console.error): string {
+  const found = findTemporal();
+  if (found) return found;
+  const go = which('go') ?? (executable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) {
+    throw new Error(
+      `the temporal CLI is missing and Go is not installed to build it: install Go, or put temporal on PATH, or set TEMPORAL_CLI`,
+    );
+  }
+  const bin = join(ROOT, '.runway/bin');
+  mkdirSync(bin, { recursive: true });
+  log(`runway: building the temporal CLI (${TEMPORAL_CLI_MODULE}) into .runway/bin — once, takes a minute or two`);
+  const built = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], { env: { ...process.env, GOBIN: bin }, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${built.status})`);
+  return join(bin, 'temporal');
+}
+
+/**
+ * Installs the Debian packages behind missing commands when running as root; otherwise stops with one message
+ * saying exactly what to install. Quick when everything is there.
+ */
+export function ensurePackages(needs: Need[], log: (line: string) => void = console.error): void {
+  const missing = [...new Set(needs.filter((n) => !which(n.command)).map((n) => n.pkg))];
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0 || !which('apt-get')) {
+    throw new Error(`missing Debian packages: install them with: sudo apt-get install -y ${missing.join(' ')}`);
+  }
+  log(`runway: installing ${missing.join(' ')} (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  const still = needs.filter((n) => !which(n.command));
+  if (still.length > 0) throw new Error(`still missing after apt-get: ${still.map((n) => n.command).join(', ')}`);
+}

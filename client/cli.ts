@@ -1,0 +1,99 @@
+/**
+ * The `runway` command. One function per command, loaded lazily; one top-level catch maps error classes to the exit
+ * codes CI relies on (see {@link ExitCode}).
+ */
+import { Command, Option } from 'commander';
+import { ConfigError, InputError } from '../config';
+import { ExitCode } from './outcome';
+
+type Action = (...args: never[]) => Promise<number>;
+const lazy =
+  <M extends Record<K, Action>, K extends string>(load: () => Promise<M>, name: K) =>
+  async (...args: unknown[]) => {
+    const action = (await load())[name] as unknown as (...a: unknown[]) => Promise<number>;
+    process.exitCode = await action(...args);
+  };
+
+const program = new Command('runway')
+  .description('Durable operations runbooks on Temporal')
+  .option('-c, --config <file>', 'runway.yml to use (default: $RUNWAY_CONFIG or ./runway.yml)')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.Invalid));
+
+program
+  .command('dev')
+  .description('start the embedded Temporal dev server (Web UI on :8233) and a worker; Ctrl-C stops both')
+  .action(lazy(() => import('./commands/dev'), 'dev'));
+
+program
+  .command('worker')
+  .description('run a worker against the configured Temporal (or $TEMPORAL_ADDRESS)')
+  .action(lazy(() => import('./commands/dev'), 'worker'));
+
+program
+  .command('config')
+  .description('config file tools')
+  .command('check [file]')
+  .description('validate runway.yml: exit 0, or 2 with one "file:line:col path: message" line per problem')
+  .action(lazy(() => import('./commands/config'), 'check'));
+
+program
+  .command('exec')
+  .description('run a command line on a role or on hosts, in batches')
+  .requiredOption('-e, --environment <name>', 'environment')
+  .option('-r, --role <role>', 'hosts with this role')
+  .option('-H, --hosts <names>', 'comma-separated host names')
+  .option('-b, --batch <size>', 'hosts per batch: a count or a percentage like 25%')
+  .option('--timeout <duration>', 'stop the run after this long (e.g. 10m)')
+  .option('--detach', 'start it and print its id instead of following it')
+  .option('--json', 'print the final report as JSON')
+  .argument('<command...>', 'the command line (after --)')
+  .action(lazy(() => import('./commands/exec'), 'exec'));
+
+program
+  .command('run <runbook>')
+  .description('start a runbook by its workflow type with a JSON input')
+  .addOption(new Option('-i, --input <json>', 'the input as JSON').conflicts('inputFile'))
+  .option('--input-file <file>', 'read the JSON input from a file')
+  .option('--id <workflowId>', 'workflow id (default: <runbook>:<environment>:<random>)')
+  .option('-w, --wait', 'follow the run and exit with its outcome')
+  .option('--json', 'with --wait, print the final report as JSON')
+  .action(lazy(() => import('./commands/runs'), 'run'));
+
+program
+  .command('status <workflowId>')
+  .description("print a run's status and steps (exit code: the run's outcome once it has ended)")
+  .option('--json', 'print the progress as JSON')
+  .action(lazy(() => import('./commands/runs'), 'status'));
+
+program
+  .command('follow <workflowId>')
+  .description('show live step progress until the run ends; exit with its outcome')
+  .option('--json', 'print only the final report as JSON')
+  .action(lazy(() => import('./commands/runs'), 'follow'));
+
+program
+  .command('cancel <workflowId>')
+  .description('cancel a run: its completed steps are undone, newest first')
+  .option('-w, --wait', 'follow the rollback and exit with the outcome')
+  .action(lazy(() => import('./commands/runs'), 'cancel'));
+
+program
+  .command('demo')
+  .description('dev server + worker + three local sshd hosts, then the exec runbook across them')
+  .option('--exit', 'stop everything once the run has ended (default: keep the Web UI up until Ctrl-C)')
+  .action(lazy(() => import('./commands/demo'), 'demo'));
+
+/** The single place errors become exit codes. */
+function exitCodeOf(err: unknown): number {
+  if (err instanceof ConfigError || err instanceof InputError) return ExitCode.Invalid;
+  const name = (err as Error)?.name;
+  if (name === 'WorkflowNotFoundError') return ExitCode.Invalid;
+  if (name === 'WorkflowExecutionAlreadyStartedError') return ExitCode.Invalid;
+  return ExitCode.Failed;
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`runway: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = exitCodeOf(err);
+});

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { configPath } from '../../config';
+import { RunwayClient } from '../lib';
+import type { Outcome } from '../outcome';
+import { renderLines } from '../render';
+
+/** The config file chosen by the global `--config` option, `$RUNWAY_CONFIG`, or `./runway.yml`. */
+export function configFileOf(command: Command): string {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return configPath(root.opts<{ config?: string }>().config);
+}
+
+/** Runs `fn` with a connected client, closing it afterwards. */
+export async function withClient<T>(command: Command, fn: (runway: RunwayClient) => Promise<T>): Promise<T> {
+  const runway = await RunwayClient.connect({ configFile: configFileOf(command) });
+  try {
+    return await fn(runway);
+  } finally {
+    await runway.close();
+  }
+}
+
+/** Prints how a run ended: the report as JSON, or its steps, the message and the link. */
+export function printOutcome(outcome: Outcome, json: boolean, link?: string): void {
+  if (json) {
+    console.log(JSON.stringify({ exitCode: outcome.exitCode, status: outcome.status, message: outcome.message, report: outcome.report }, null, 2));
+    return;
+  }
+  const stream = outcome.exitCode === 0 ? console.log : console.error;
+  stream(outcome.exitCode === 0 ? outcome.message : `${outcome.message} (exit ${outcome.exitCode})`);
+  if (link ?? outcome.report?.url) console.log(`run: ${link ?? outcome.report?.url}`);
+}
+
+/** The final step lines of a run, for commands that did not show live progress. */
+export function printSteps(outcome: Outcome): void {
+  if (outcome.report) console.log(renderLines(outcome.report).join('\n'));
+}

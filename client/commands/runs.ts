@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../../config';
+import { follow as followRun } from '../follow';
+import type { RunwayClient } from '../lib';
+import { ExitCode, type Outcome } from '../outcome';
+import { renderLines } from '../render';
+import { printOutcome, printSteps, withClient } from './common';
+
+/** `runway run <runbook> --input <json>`: validates, starts, and with `--wait` follows to the outcome. */
+export async function run(
+  runbook: string,
+  opts: { input?: string; inputFile?: string; id?: string; wait?: boolean; json?: boolean },
+  command: Command,
+): Promise<number> {
+  const input = parseJson(opts.inputFile ? readFileSync(opts.inputFile, 'utf8') : (opts.input ?? '{}'));
+  return withClient(command, async (runway) => {
+    const handle = await runway.start(runbook, input, { workflowId: opts.id });
+    const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
+    if (!opts.wait) {
+      console.log(`started ${handle.workflowId}${link ? `\nrun: ${link}` : ''}`);
+      return ExitCode.Succeeded;
+    }
+    return finish(runway, opts.json ? await runway.wait(handle) : await followRun(runway, handle), !!opts.json, link);
+  });
+}
+
+/** `runway status <id>`: the run's state and steps; once it has ended, the exit code is its outcome. */
+export async function status(id: string, opts: { json?: boolean }, command: Command): Promise<number> {
+  return withClient(command, async (runway) => {
+    const handle = runway.handle(id);
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') {
+      const outcome = await runway.wait(handle);
+      if (!opts.json) printSteps(outcome);
+      return finish(runway, outcome, !!opts.json, runway.link(id, description.runId));
+    }
+    const progress = await runway.progress(handle);
+    if (opts.json) console.log(JSON.stringify(progress ?? { status: 'running', note: 'no worker answered' }, null, 2));
+    else console.log(progress ? renderLines(progress).join('\n') : `${id}: running (no worker answered the progress query)`);
+    return ExitCode.Succeeded;
+  });
+}
+
+/** `runway follow <id>`: live progress until the end; exits with the outcome. */
+export async function follow(id: string, opts: { json?: boolean }, command: Command): Promise<number> {
+  return withClient(command, async (runway) => {
+    const handle = runway.handle(id);
+    await handle.describe(); // an unknown id fails here, clearly
+    return finish(runway, opts.json ? await runway.wait(handle) : await followRun(runway, handle), !!opts.json);
+  });
+}
+
+/** `runway cancel <id>`: requests cancellation (the run rolls back); with `--wait`, follows it to the end. */
+export async function cancel(id: string, opts: { wait?: boolean }, command: Command): Promise<number> {
+  return withClient(command, async (runway) => {
+    const handle = runway.handle(id);
+    await handle.cancel();
+    console.log(`cancellation requested for ${id}: its completed steps will be undone`);
+    return opts.wait ? finish(runway, await followRun(runway, handle), false) : ExitCode.Succeeded;
+  });
+}
+
+function finish(runway: RunwayClient, outcome: Outcome, json: boolean, link?: string): number {
+  printOutcome(outcome, json, link ?? (outcome.report && runway.link(outcome.report.workflowId, outcome.report.runId)));
+  return outcome.exitCode;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`--input: not valid JSON: ${(err as Error).message}`);
+  }
+}

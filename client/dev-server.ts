@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { accepts, until } from './sandbox/process';
+
+export interface DevServerOptions {
+  binary: string;
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** Keep the Web UI off (tests). */
+  headless?: boolean;
+}
+
+/** A running embedded Temporal dev server. */
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  child: ChildProcess;
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` with a SQLite file (runs survive restarts), Runway's search attributes registered
+ * and the Web UI, and waits until the frontend answers. A port already in use is an error naming it.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const address = `127.0.0.1:${options.port}`;
+  if (await accepts('127.0.0.1', options.port)) {
+    throw new Error(`port ${options.port} is already in use: is a dev server running? (set temporal.devServer.port)`);
+  }
+  mkdirSync(dirname(options.dbFile), { recursive: true });
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--db-filename', options.dbFile];
+  args.push('--namespace', options.namespace, '--log-level', 'error');
+  args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
+  for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  const child = spawn(options.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const dead = () => child.exitCode !== null || child.signalCode !== null;
+  const up = await until(60_000, async () => dead() || (await ready(options.port, options.namespace)));
+  if (!up || dead()) {
+    child.kill('SIGKILL');
+    throw new Error(`the Temporal dev server did not start on ${address}: ${stderr.trim() || 'no output'}`);
+  }
+  return {
+    address,
+    uiUrl: options.headless ? undefined : `http://localhost:${options.uiPort}`,
+    child,
+    async stop() {
+      if (dead()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function ready(port: number, namespace: string): Promise<boolean> {
+  if (!(await accepts('127.0.0.1', port))) return false;
+  try {
+    const connection = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1_000 });
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+import type { HostProgress, RunProgress, StepProgress } from '../workflows/progress';
+
+const MARK: Record<string, string> = {
+  running: '…',
+  succeeded: '✓',
+  failed: '✗',
+  skipped: '-',
+  undoing: '↺',
+  undone: '↩',
+  'undo-failed': '‼',
+};
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`;
+}
+
+function stepMs(step: StepProgress, now: number): number {
+  return (step.endedAt ? Date.parse(step.endedAt) : now) - Date.parse(step.startedAt);
+}
+
+function hostCell(name: string, host: HostProgress): string {
+  const exit = host.exitCode !== undefined && host.exitCode !== 0 ? ` exit ${host.exitCode}` : '';
+  return `${name} ${MARK[host.status] ?? '?'}${exit}${host.durationMs !== undefined ? ` ${seconds(host.durationMs)}` : ''}`;
+}
+
+/** The live view: a header and one line per step with its hosts. Redrawn in place on a TTY. */
+export function renderLines(progress: RunProgress, now = Date.now()): string[] {
+  const total = (progress.endedAt ? Date.parse(progress.endedAt) : now) - Date.parse(progress.startedAt);
+  const lines = [`${progress.runbook} on ${progress.environment || '?'} — ${progress.status} (${seconds(total)})`];
+  for (const step of progress.steps) {
+    const hosts = Object.entries(step.hosts).map(([name, h]) => hostCell(name, h));
+    lines.push(`  ${MARK[step.status] ?? '?'} ${step.name} ${seconds(stepMs(step, now))}  ${hosts.join('  ')}`.trimEnd());
+    if (step.undo) {
+      const undoHosts = Object.entries(step.undo.hosts).map(([name, h]) => hostCell(name, h));
+      const error = step.undo.error && step.status === 'undo-failed' ? ` — ${step.undo.error}` : '';
+      lines.push(`      undo (try ${step.undo.attempts}) ${undoHosts.join('  ')}${error}`.trimEnd());
+    }
+  }
+  return lines;
+}
+
+/** Plain-text events for logs (CI): one line per step or host change, each printed once. */
+export function progressEvents(progress: RunProgress): string[] {
+  const events: string[] = [];
+  for (const step of progress.steps) {
+    events.push(`step "${step.name}" started`);
+    for (const [name, host] of Object.entries(step.hosts)) {
+      if (host.status !== 'running') events.push(`step "${step.name}" ${hostCell(name, host)}`);
+    }
+    if (step.status !== 'running') events.push(`step "${step.name}" ${step.status}${step.error ? `: ${step.error}` : ''}`);
+    if (step.undo) {
+      for (const [name, host] of Object.entries(step.undo.hosts)) {
+        if (host.status !== 'running') events.push(`undo "${step.name}" ${hostCell(name, host)}`);
+      }
+    }
+  }
+  if (!['running', 'rolling-back'].includes(progress.status)) events.push(`run ${progress.status}`);
+  else if (progress.status === 'rolling-back') events.push('rolling back');
+  return events;
+}
+
+/** Each host's output tails, for commands like `runway exec` whose output is the point. */
+export function renderOutputs(progress: RunProgress): string[] {
+  const lines: string[] = [];
+  for (const step of progress.steps) {
+    for (const [name, host] of Object.entries(step.hosts)) {
+      lines.push(`── ${name} (${host.status}${host.exitCode !== undefined ? `, exit ${host.exitCode}` : ''})`);
+      if (host.stdoutTail) lines.push(host.stdoutTail.trimEnd());
+      if (host.stderrTail) lines.push(host.stderrTail.trimEnd().replace(/^/gm, 'stderr: '));
+      if (host.error) lines.push(`error: ${host.error}`);
+    }
+  }
+  return lines;
+}

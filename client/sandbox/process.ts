@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+
+/** Process and port helpers shared by the sandbox hosts and the dev server. */
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Pids of every descendant of `pid`. Each connection is served by a forked sshd that calls setsid(), so killing the
+ * listener alone would leave open sessions alive; a host that "disappears" must drop them too.
+ */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  try {
+    for (const ent of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      try {
+        const stat = readFileSync(`/proc/${ent}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(ent)]);
+      } catch {
+        // The process exited while we were scanning.
+      }
+    }
+  } catch {
+    return []; // No /proc (not Linux): only the listener itself can be killed.
+  }
+  const out: number[] = [];
+  for (let queue = [pid]; queue.length > 0;) {
+    const next = children.get(queue.shift()!) ?? [];
+    out.push(...next);
+    queue.push(...next);
+  }
+  return out;
+}
+
+/** Signals a process, and SIGKILLs every process it started. */
+export function killTree(pid: number, signal: NodeJS.Signals): void {
+  for (const p of [...descendants(pid), pid]) {
+    try {
+      process.kill(p, p === pid ? signal : 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** True when something accepts TCP connections on address:port. */
+export function accepts(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: address, port }, () => resolve(!!sock.destroy()));
+    sock.on('error', () => resolve(false));
+  });
+}
+
+/** Polls `check` every 20 ms until it is true (true) or `ms` pass (false). */
+export async function until(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  for (const deadline = Date.now() + ms; ; await sleep(20)) {
+    if (await check()) return true;
+    if (Date.now() >= deadline) return false;
+  }
+}
+
