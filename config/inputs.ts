@@ -35,9 +35,33 @@ export const ExecInputSchema = z
 export type ExecParams = z.input<typeof ExecInputSchema>;
 export type ExecInput = z.output<typeof ExecInputSchema>;
 
+/** One step of the `steps` runbook: a command line and, optionally, the command line that reverses it. */
+export const ScriptStepSchema = z.strictObject({
+  name: z.string().min(1).max(120),
+  run: z.string().min(1).describe('command line run on every target host'),
+  undo: z.string().min(1).optional().describe('command line that reverses run; runs on rollback'),
+  retry: z.number().int().min(0).max(10).optional().describe('run the step again this many times if it fails'),
+  timeout: DurationSchema.optional().describe('fail (and roll back) if the step takes longer'),
+});
+
+/** Input of the `steps` runbook: an ad-hoc procedure with undos, on a role or named hosts. */
+export const StepsInputSchema = z
+  .strictObject({
+    ...base,
+    role: NameSchema.optional(),
+    hosts: z.array(NameSchema).min(1).optional(),
+    steps: z.array(ScriptStepSchema).min(1).max(200),
+  })
+  .refine((v) => !(v.role && v.hosts), { message: 'give role or hosts, not both', path: ['role'] })
+  .transform(withTimeoutMs);
+
+export type StepsParams = z.input<typeof StepsInputSchema>;
+export type StepsInput = z.output<typeof StepsInputSchema>;
+
 /** The input schema of every runbook, by workflow type. Runbooks without an entry cannot be started. */
 export const INPUT_SCHEMAS: Record<string, z.ZodType> = {
   exec: ExecInputSchema,
+  steps: StepsInputSchema,
 };
 
 /** Validates a runbook input; throws {@link InputError} with one `input.path: message` line per problem. */

@@ -3,3 +3,4 @@
  * Deterministic code only, like `workflows/`.
  */
 export { exec } from './exec';
+export { steps } from './steps';

@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import { INPUT_SCHEMAS } from '../../config';
+import { ROOT } from '../../client/bootstrap';
+import { RunwayClient } from '../../client/lib';
+import { sandboxConfigYaml, type SandboxConfigOptions } from '../../client/sandbox/config';
+import { startSandbox, type Sandbox } from '../../client/sandbox/hosts';
+import { createRunwayWorker } from '../../worker';
+import type { SshPool } from '../../activities';
+
+// Each test file has its own module registry, hence its own SDK runtime: keep its logging to warnings.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this registry
+}
+
+/** Address of the dev server the global setup started. */
+export function temporalAddress(): string {
+  const address = process.env.RUNWAY_TEST_TEMPORAL;
+  if (!address) throw new Error('RUNWAY_TEST_TEMPORAL is not set: run the tests with `npm test` (jest global setup)');
+  return address;
+}
+
+/** Input schemas of the test worker: the shipped runbooks' plus the probes'. */
+export const TEST_SCHEMAS: Record<string, z.ZodType> = {
+  ...INPUT_SCHEMAS,
+  quoteEcho: z.strictObject({ environment: z.string(), values: z.array(z.string()) }),
+};
+
+/** A test's world: real sshd hosts, a runway.yml for them pointing at the test server, and its own task queue. */
+export interface TestWorld {
+  dir: string;
+  sandbox: Sandbox;
+  configFile: string;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** Fast failure detection and retries, so crash tests take seconds, not minutes. */
+export const FAST_SSH = ['heartbeatTimeout: 3s', 'retry: { attempts: 20, initialInterval: 200ms, maxInterval: 1s }'];
+
+/** Starts `count` sshd hosts on 127.0.0.<firstOctet…> and writes a config for them (environment `test`). */
+export async function startWorld(
+  name: string,
+  count: number,
+  options: SandboxConfigOptions & { names?: string[]; firstOctet?: number } = {},
+): Promise<TestWorld> {
+  const dir = mkdtempSync(join(tmpdir(), `runway-${name}-`));
+  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count, names: options.names, firstOctet: options.firstOctet });
+  const taskQueue = `test-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const configFile = join(dir, 'runway.yml');
+  const temporal = `temporal:\n  address: ${temporalAddress()}\n  taskQueue: ${taskQueue}\n`;
+  writeFileSync(
+    configFile,
+    sandboxConfigYaml(sandbox, {
+      environment: 'test',
+      ...options,
+      sshExtra: options.sshExtra ?? FAST_SSH,
+      extra: temporal + (options.extra ?? ''),
+    }),
+  );
+  return { dir, sandbox, configFile, taskQueue, stop: () => sandbox.stop() };
+}
+
+/** An in-process worker on the world's task queue, sharing the bundle the global setup built. */
+export async function startWorker(world: TestWorld): Promise<{ worker: Worker; pool: SshPool; stop(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  const { worker, pool } = await createRunwayWorker({
+    configFile: world.configFile,
+    connection,
+    workflowBundle: { codePath: process.env.RUNWAY_TEST_BUNDLE! },
+    inputSchemas: TEST_SCHEMAS,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    pool,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      pool.close();
+      await connection.close();
+    },
+  };
+}
+
+/** A client for the world's config. Its `start` validates against the shipped runbooks only. */
+export function connectClient(world: TestWorld): Promise<RunwayClient> {
+  return RunwayClient.connect({ configFile: world.configFile });
+}
+
+/** The result of running the real `runway` CLI. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bin/runway` as a user would, with the world's config; never throws on a non-zero exit. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'bin', 'runway'), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `runway worker` as its own process (so a test can SIGKILL it); resolves once it polls. */
+export function spawnWorker(world: TestWorld): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'bin', 'runway'), ['worker', '--config', world.configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s: ${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('worker polling')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}) before polling: ${output}`));
+    });
+  });
+}
+
+/** Polls until `check` returns a value (not undefined/false) or `ms` pass. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
