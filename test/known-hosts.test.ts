@@ -18,9 +18,22 @@ const keys = {} as Record<'ed' | 'ed2' | 'rsa', TestKey>;
 
 function keygen(name: string, type: 'ed25519' | 'rsa'): TestKey {
   const file = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', name, '-f', file]);
+  execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    type,
+    ...(type === 'rsa' ? ['-b', '2048'] : []),
+    '-N',
+    '',
+    '-C',
+    name,
+    '-f',
+    file,
+  ]);
   const [keyType, base64] = readFileSync(`${file}.pub`, 'utf8').trim().split(/\s+/);
-  const printed = execFileSync('ssh-keygen', ['-lf', `${file}.pub`], { encoding: 'utf8' }).trim().split(/\s+/)[1];
+  const printed = execFileSync('ssh-keygen', ['-lf', `${file}.pub`], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)[1];
   return { type: keyType, text: `${keyType} ${base64}`, blob: Buffer.from(base64, 'base64'), fingerprint: printed };
 }
 
@@ -125,7 +138,10 @@ describe('KnownHosts.verify: which lines match a host', () => {
 
   it('matches entries hashed by the real ssh-keygen -H, and no other host', () => {
     const file = join(dir, 'known_hosts.hashed');
-    writeFileSync(file, `10.0.0.5 ${keys.ed.text}\n[10.0.0.6]:2222 ${keys.rsa.text}\nweb-1.example.com ${keys.ed2.text}\n`);
+    writeFileSync(
+      file,
+      `10.0.0.5 ${keys.ed.text}\n[10.0.0.6]:2222 ${keys.rsa.text}\nweb-1.example.com ${keys.ed2.text}\n`,
+    );
     execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
     const text = readFileSync(file, 'utf8');
     expect(text).not.toMatch(/10\.0\.0\.|example/);
@@ -230,7 +246,11 @@ describe('KnownHosts.verify: refusals say what happened and what to do', () => {
 
   it.each([
     ['a plain line', (k: TestKey) => [`@revoked 10.0.0.5 ${k.text}`, `10.0.0.5 ${k.text}`], 1],
-    ['a wildcard line, even after an accepting line', (k: TestKey) => [`10.0.0.5 ${k.text}`, `@revoked * ${k.text}`], 2],
+    [
+      'a wildcard line, even after an accepting line',
+      (k: TestKey) => [`10.0.0.5 ${k.text}`, `@revoked * ${k.text}`],
+      2,
+    ],
   ])('refuses a key revoked by %s', (_name, lines, line) => {
     const kh = knownHosts(...lines(keys.ed));
     const { message } = refusal(() => kh.verify('web-1', '10.0.0.5', 22, keys.ed.blob));

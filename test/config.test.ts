@@ -1,0 +1,426 @@
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { ROOT } from '../client/bootstrap';
+import { ConfigError, InputError, parseConfig, parseRunInput } from '../config';
+import { runCli, startWorker, startWorld, temporalAddress, waitFor, type TestWorld } from './support/harness';
+
+const FILE = '/cfg/runway.yml';
+const SECRET = 'xoxb-123-secret';
+/** The shape of every problem line: `file:line:col path: message`, the path being one word. */
+const LINE_SHAPE = /^\S+:\d+:\d+ \S+: .+$/;
+
+/** YAML text from lines, so a row's line numbers can be read off its array indexes (+1). */
+const yml = (...lines: string[]) => lines.join('\n') + '\n';
+
+/** A valid `ssh:` section (lines 1–4) for rows whose problem is elsewhere. */
+const SSH = ['ssh:', '  user: deploy', '  agent: true', '  knownHosts: kh'];
+
+/** An expected problem: the exact `line:col path` plus a fragment (or pattern) of its message. */
+const at = (where: string, fragment: string | RegExp) => ({ where, fragment });
+type Expected = string | ReturnType<typeof at>;
+
+/** The problem lines of a config, sorted by position (the loader reports them in schema order). */
+function problemLines(text: string): string[] {
+  try {
+    parseConfig(text, FILE);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const pos = (l: string) => (/:(\d+):(\d+) /.exec(l) ?? []).slice(1).map(Number);
+    return err.message.split('\n').sort((a, b) => pos(a)[0] - pos(b)[0] || pos(a)[1] - pos(b)[1]);
+  }
+  throw new Error('the config was accepted');
+}
+
+function matches(line: string, expected: Expected): boolean {
+  if (typeof expected === 'string') return line === `${FILE}:${expected}`;
+  const prefix = `${FILE}:${expected.where}: `;
+  if (!line.startsWith(prefix)) return false;
+  const message = line.slice(prefix.length);
+  return typeof expected.fragment === 'string' ? message.includes(expected.fragment) : expected.fragment.test(message);
+}
+
+const NAME_RULE = 'expected a name of letters, digits, ".", "_" or "-" (max 63)';
+
+const BAD_CONFIGS: Array<[string, string, Expected[]]> = [
+  ['unknown top-level key', yml(...SSH, 'environments: {}', 'colour: blue'), ['6:1 colour: unknown key']],
+  [
+    'unknown nested key (points at the key, not the value)',
+    yml('temporal:', '  adress: temporal.example.com:7233', ...SSH, 'environments: {}'),
+    ['2:3 temporal.adress: unknown key'],
+  ],
+  [
+    'unknown key two levels down',
+    yml(...SSH, '  retry:', '    attempts: 3', '    backof: 2s', 'environments: {}'),
+    ['7:5 ssh.retry.backof: unknown key'],
+  ],
+  [
+    'unknown key inside a flow map',
+    yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web-1: { address: 10.0.0.1, role: web }'),
+    ['8:35 environments.staging.hosts.web-1.role: unknown key'],
+  ],
+  [
+    'wrong types (each at its value)',
+    yml('ssh:', '  user: deploy', '  agent: "yes"', '  knownHosts: kh', '  port: "22"', 'environments: {}'),
+    ['3:10 ssh.agent: expected boolean, received string', '5:9 ssh.port: expected number, received string'],
+  ],
+  [
+    'ssh.key given as a path instead of { file }',
+    yml('ssh:', '  user: deploy', '  key: ~/.ssh/id_ed25519', '  knownHosts: kh', 'environments: {}'),
+    ['3:8 ssh.key: expected object, received string'],
+  ],
+  [
+    'temporal.tls neither true nor files',
+    yml('temporal:', '  address: temporal.example.com:7233', '  tls: false', ...SSH, 'environments: {}'),
+    // The message must say what is accepted, not a bare "Invalid input".
+    [at('3:8 temporal.tls', /\btrue\b/)],
+  ],
+  [
+    'missing ssh.user and ssh.knownHosts',
+    yml('ssh:', '  agent: true', 'environments: {}'),
+    [at('2:3 ssh.user', /required/), at('2:3 ssh.knownHosts', /required/)],
+  ],
+  [
+    'missing host address',
+    yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web-1: { roles: [web] }'),
+    [at('8:14 environments.staging.hosts.web-1.address', /required/)],
+  ],
+  [
+    'bad duration',
+    yml(...SSH, '  connectTimeout: 5x', 'environments: {}'),
+    ['5:19 ssh.connectTimeout: expected a duration like 30s, 5m or 1h, got "5x"'],
+  ],
+  [
+    'slack token given as a value',
+    yml(...SSH, 'environments: {}', 'notify:', '  slack:', "    channel: '#ops'", `    token: ${SECRET}`),
+    ['9:12 notify.slack.token: secrets are references, not values: write { env: NAME } or { file: PATH }'],
+  ],
+  [
+    'ssh key passphrase given as a value',
+    yml('ssh:', '  user: deploy', '  key: { file: ~/.ssh/id, passphrase: hunter2 }', '  knownHosts: kh', 'environments: {}'),
+    ['3:40 ssh.key.passphrase: secrets are references, not values: write { env: NAME } or { file: PATH }'],
+  ],
+  [
+    'empty hosts map',
+    yml(...SSH, 'environments:', '  staging:', '    hosts: {}'),
+    ['7:12 environments.staging.hosts: an environment needs at least one host'],
+  ],
+  [
+    'hosts as a list',
+    yml(...SSH, 'environments:', '  staging:', '    hosts: [web-1, web-2]'),
+    [at('7:12 environments.staging.hosts', 'received array')],
+  ],
+  [
+    'bad host name (points at the name, says what a name is)',
+    yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web@1: { address: 10.0.0.1 }'),
+    [`8:7 environments.staging.hosts.web@1: ${NAME_RULE}`],
+  ],
+  [
+    'bad environment name',
+    yml(...SSH, 'environments:', '  Prod/EU:', '    hosts:', '      web-1: { address: 10.0.0.1 }'),
+    [`6:3 environments.Prod/EU: ${NAME_RULE}`],
+  ],
+  [
+    'bad role name',
+    yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web-1: { address: 10.0.0.1, roles: [web, db/primary] }'),
+    [`8:48 environments.staging.hosts.web-1.roles[1]: ${NAME_RULE}`],
+  ],
+  [
+    'port out of range',
+    yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web-1:', '        address: 10.0.0.1', '        port: 70000'),
+    [at('10:15 environments.staging.hosts.web-1.port', '<=65535')],
+  ],
+  [
+    'concurrency below 1',
+    yml(...SSH, 'environments:', '  staging:', '    concurrency: 0', '    hosts:', '      web-1: { address: 10.0.0.1 }'),
+    [at('7:18 environments.staging.concurrency', '>=1')],
+  ],
+  [
+    'rule: duplicate address:port in one environment (default port counts)',
+    yml(
+      ...SSH,
+      'environments:',
+      '  staging:',
+      '    hosts:',
+      '      web-1: { address: 10.0.0.1 }',
+      '      web-2: { address: 10.0.0.1, port: 22 }',
+    ),
+    ['9:25 environments.staging.hosts.web-2.address: 10.0.0.1:22 is already host web-1 in this environment'],
+  ],
+  [
+    'rule: neither key nor agent',
+    yml('ssh:', '  user: deploy', '  knownHosts: kh', 'environments: {}'),
+    ['2:3 ssh: set key.file or agent: true so Runway can log in'],
+  ],
+  [
+    'rule: tls and apiKey with the embedded server',
+    yml('temporal:', '  tls: true', '  apiKey: { env: TEMPORAL_API_KEY }', ...SSH, 'environments: {}'),
+    [
+      '2:8 temporal.tls: tls applies to an external cluster; set temporal.address',
+      '3:11 temporal.apiKey: apiKey applies to an external cluster; set temporal.address',
+    ],
+  ],
+  [
+    'YAML syntax error: unclosed flow sequence',
+    yml('ssh:', '  user: [deploy', 'environments: {}'),
+    [at('3:1 yaml', 'end with a ]')],
+  ],
+  ['YAML syntax error: tab indentation', yml('ssh:', '\tuser: deploy', 'environments: {}'), ['2:1 yaml: Tabs are not allowed as indentation']],
+  ['duplicate YAML key', yml(...SSH, '  user: other', 'environments: {}'), [at('5:3 yaml', 'unique')]],
+  ['empty file', '', [at('1:1 ssh', /required/), at('1:1 environments', /required/)]],
+  ['a list, not a map', yml('- ssh', '- environments'), ['1:1 (root): expected object, received array']],
+];
+
+describe('parseConfig rejects bad configs, one line per problem', () => {
+  it.each(BAD_CONFIGS)('%s', (_name, text, expected) => {
+    const lines = problemLines(text);
+    const unmatched = expected.filter((e) => !lines.some((l) => matches(l, e)));
+    const unexpected = lines.filter((l) => !expected.some((e) => matches(l, e)));
+    expect({ lines, unmatched, unexpected }).toEqual({ lines, unmatched: [], unexpected: [] });
+    expect(lines).toHaveLength(expected.length);
+  });
+
+  it('prints every problem as one `file:line:col path: message` line', () => {
+    for (const [, text] of BAD_CONFIGS) {
+      try {
+        parseConfig(text, FILE);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        const { message, problems } = err as ConfigError;
+        expect(message.split('\n')).toHaveLength(problems.length);
+        for (const line of message.split('\n')) expect(line).toMatch(LINE_SHAPE);
+      }
+    }
+  });
+
+  it('keeps that shape for keys and values with spaces or newlines', () => {
+    const texts = [
+      yml(...SSH, 'environments:', '  staging:', '    hosts:', '      "web 1": { address: 10.0.0.1 }'),
+      yml(...SSH, 'environments: {}', '"colour\\nblue": 1'),
+      yml(...SSH, '  connectTimeout: "5\\nx"', 'environments: {}'),
+    ];
+    for (const text of texts) {
+      const err = captureConfigError(text);
+      expect(err.message.split('\n')).toHaveLength(err.problems.length);
+      for (const line of err.message.split('\n')) expect(line).toMatch(LINE_SHAPE);
+    }
+  });
+
+  it.each([
+    ['a plain token', ['notify:', '  slack:', '    channel: ops', `    token: ${SECRET}`]],
+    ['a quoted token', ['notify:', '  slack:', '    channel: ops', `    token: "${SECRET}"`]],
+    ['a block-scalar token', ['notify:', '  slack:', '    channel: ops', '    token: |', `      ${SECRET}`]],
+    ['a token in a flow map', ['notify:', `  slack: { channel: ops, token: ${SECRET} }`]],
+    ['a token beside a typo', ['notify:', '  slack:', '    channel: ops', `    tokn: ${SECRET}`]],
+    ['a token as an env name', ['notify:', '  slack:', '    channel: ops', `    token: { env: ${SECRET} }`]],
+    ['a token under a made-up key', ['notify:', '  slack:', '    channel: ops', `    token: { value: ${SECRET} }`]],
+    ['a token in a YAML syntax error', ['notify:', `  slack: { channel: ops, token: "${SECRET} }`]],
+    ['a passphrase', ['ssh2:', `  key: { file: k, passphrase: ${SECRET} }`]],
+  ])('never echoes a secret value: %s', (_name, lines) => {
+    const err = captureConfigError(yml(...SSH, 'environments: {}', ...lines));
+    expect(err.message).not.toContain(SECRET);
+    expect(JSON.stringify(err.problems)).not.toContain(SECRET);
+  });
+
+  it('accepts the same address on different ports and in different environments', () => {
+    const text = yml(
+      ...SSH,
+      'environments:',
+      '  staging:',
+      '    hosts:',
+      '      web-1: { address: 10.0.0.1 }',
+      '      web-2: { address: 10.0.0.1, port: 2222 }',
+      '  production:',
+      '    hosts:',
+      '      web-1: { address: 10.0.0.1 }',
+    );
+    expect(Object.keys(parseConfig(text, FILE).config.environments)).toEqual(['staging', 'production']);
+  });
+});
+
+function captureConfigError(text: string): ConfigError {
+  try {
+    parseConfig(text, FILE);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('parseRunInput', () => {
+  it.each([
+    ['batch 0', { batchSize: 0 }, 'input.batchSize: Too small: expected number to be >=1'],
+    ['batch 0%', { batchSize: '0%' }, 'input.batchSize: expected a count or a percentage like 25%'],
+    ['role and hosts', { role: 'web', hosts: ['web-1'] }, 'input.role: give role or hosts, not both'],
+    ['bad timeout', { timeout: '5x' }, 'input.timeout: expected a duration like 30s, 5m or 1h, got "5x"'],
+    ['unknown key', { extra: 1 }, 'input.extra: unknown key'],
+  ])('%s', (_name, extra, expected) => {
+    expect(() => parseRunInput('exec', { environment: 'test', command: 'true', ...extra })).toThrow(
+      new InputError(expected),
+    );
+  });
+});
+
+describe('examples/runway.yml', () => {
+  const file = join(ROOT, 'examples', 'runway.yml');
+  const text = readFileSync(file, 'utf8');
+
+  it('is accepted, with two environments of web and db hosts and a referenced Slack token', () => {
+    const { config } = parseConfig(text, file);
+    expect(config.temporal.address).toBe('embedded');
+    expect(Object.keys(config.environments)).toEqual(['staging', 'production']);
+    for (const env of Object.values(config.environments)) {
+      const roles = new Set(Object.values(env.hosts).flatMap((h) => h.roles));
+      expect([...roles].sort()).toEqual(['db', 'web']);
+    }
+    expect(config.ssh.key?.file).toMatch(/^\/.*runway_ed25519$/);
+    expect(config.notify.slack?.token).toEqual({ env: 'SLACK_TOKEN' });
+  });
+
+  it('has a commented external-cluster block that is accepted once swapped in', () => {
+    const embedded = /^temporal:\n(?: {2}.*\n)+/m;
+    const external = /^# temporal:\n(?:# {3}.*\n)+/m;
+    expect(text).toMatch(embedded);
+    expect(text).toMatch(external);
+    const block = external.exec(text)![0].replace(/^# /gm, '');
+    const { config } = parseConfig(text.replace(embedded, block), file);
+    expect(config.temporal).toMatchObject({ tls: true, apiKey: { env: 'TEMPORAL_API_KEY' } });
+    expect(config.temporal.address).not.toBe('embedded');
+  });
+});
+
+describe('runway config check', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'runway-config-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 2 with every problem line on stderr', async () => {
+    const file = join(dir, 'bad.yml');
+    writeFileSync(file, yml('ssh:', '  user: deploy', '  agent: "yes"', '  knownHosts: kh', 'environments: {}', 'colour: blue'));
+    const result = await runCli(['config', 'check', file]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^runway: /);
+    expect(result.stderr).toContain(`${file}:3:10 ssh.agent: expected boolean, received string`);
+    expect(result.stderr).toContain(`${file}:6:1 colour: unknown key`);
+  });
+
+  it('exits 0 for a good file', async () => {
+    const file = join(dir, 'good.yml');
+    writeFileSync(file, yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web-1: { address: 10.0.0.1 }'));
+    const result = await runCli(['config', 'check', file]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(new RegExp(`^${file}: ok \\(`));
+  });
+
+  it('exits 2 naming a missing file', async () => {
+    const file = join(dir, 'nope.yml');
+    const result = await runCli(['config', 'check', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(`runway: ${file}:1:1 (root): file not found`);
+  });
+});
+
+describe('runway exec with a bad config or input starts nothing', () => {
+  let world: TestWorld;
+  let connection: Connection;
+  let client: Client;
+  let hostDir: string;
+  let hostFilesBefore: string[];
+  let before: Counts;
+
+  interface Counts {
+    queue: number;
+    exec: number;
+  }
+  /** Runs this world's config could start (its task queue), and exec runs anywhere on the server. */
+  async function counts(): Promise<Counts> {
+    const queue = await client.workflow.count(`TaskQueue="${world.taskQueue}"`);
+    const exec = await client.workflow.count('RunwayRunbook="exec"');
+    return { queue: queue.count, exec: exec.count };
+  }
+  const hostFiles = () => (readdirSync(hostDir, { recursive: true }) as string[]).sort();
+
+  beforeAll(async () => {
+    world = await startWorld('config', 1, { firstOctet: 31 });
+    connection = await Connection.connect({ address: temporalAddress() });
+    client = new Client({ connection });
+    hostDir = world.sandbox.hosts[0].dir;
+    hostFilesBefore = hostFiles();
+    before = await counts();
+  });
+  afterAll(async () => {
+    await connection?.close();
+    await world?.stop();
+  });
+
+  /** Runs `runway exec` and returns its single stderr line (without the `runway: ` prefix). */
+  async function execFails(configFile: string, args: string[]): Promise<string> {
+    const result = await runCli(['-c', configFile, 'exec', ...args, '--', 'touch', join(hostDir, 'RAN')]);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^runway: /);
+    expect(result.code).toBe(2);
+    return lines[0].slice('runway: '.length);
+  }
+
+  it('refuses a bad config file', async () => {
+    const text = readFileSync(world.configFile, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const bad = join(world.dir, 'bad.yml');
+    writeFileSync(bad, text + 'colour: blue\n');
+    const line = text.split('\n').length; // the appended line
+    expect(await execFails(bad, ['-e', 'test', '-r', 'web'])).toBe(`${bad}:${line}:1 colour: unknown key`);
+  });
+
+  it('refuses an unknown environment', async () => {
+    expect(await execFails(world.configFile, ['-e', 'nope', '-r', 'web'])).toBe(
+      'input.environment: unknown environment "nope" (known: test)',
+    );
+  });
+
+  it('refuses an unknown role', async () => {
+    expect(await execFails(world.configFile, ['-e', 'test', '-r', 'nope'])).toBe('input.role: no host in test has role "nope"');
+  });
+
+  it('refuses unknown hosts', async () => {
+    expect(await execFails(world.configFile, ['-e', 'test', '-H', 'nope'])).toBe('input.hosts: not in test: nope');
+  });
+
+  it('refuses a batch of 0', async () => {
+    expect(await execFails(world.configFile, ['-e', 'test', '-r', 'web', '--batch', '0'])).toMatch(/^input\.batchSize: .*>=1/);
+  });
+
+  it('refuses a bad timeout', async () => {
+    expect(await execFails(world.configFile, ['-e', 'test', '-r', 'web', '--timeout', '5x'])).toBe(
+      'input.timeout: expected a duration like 30s, 5m or 1h, got "5x"',
+    );
+  });
+
+  it('started no workflow and left the host untouched', async () => {
+    await new Promise((r) => setTimeout(r, 1_000)); // visibility is eventually consistent
+    expect(await counts()).toEqual(before);
+    expect(hostFiles()).toEqual(hostFilesBefore);
+  });
+
+  it('(control) a valid exec is counted and does reach the host', async () => {
+    const worker = await startWorker(world);
+    try {
+      const result = await runCli(['-c', world.configFile, 'exec', '-e', 'test', '-r', 'web', '--', 'touch', join(hostDir, 'RAN')]);
+      expect(result.code).toBe(0);
+    } finally {
+      await worker.stop();
+    }
+    await waitFor('the run to be visible', async () => (await counts()).queue === before.queue + 1);
+    expect(await counts()).toEqual({ queue: before.queue + 1, exec: before.exec + 1 });
+    expect(hostFiles()).toContain('RAN');
+  });
+});
+
+// Keep `copyFileSync` out of the unused-import check's way if the harness changes how worlds write configs.
+void copyFileSync;

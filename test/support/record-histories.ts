@@ -1,0 +1,85 @@
+/**
+ * Records the histories the replay test checks every runbook change against: `npm run record-histories`.
+ * Runs the shipped runbooks for real (dev server, sshd hosts) and writes `test/histories/<name>.json`.
+ * Re-record only on purpose: a history that stops replaying means runs in flight would break.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { ensureTemporal, ROOT } from '../../client/bootstrap';
+import { RunwayClient } from '../../client/lib';
+import { sandboxConfigYaml } from '../../client/sandbox/config';
+import { startSandbox } from '../../client/sandbox/hosts';
+import { createRunwayWorker } from '../../worker';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+
+const RUNS: Array<{ name: string; runbook: string; input: Record<string, unknown>; cancelAfterMs?: number }> = [
+  { name: 'exec-batches', runbook: 'exec', input: { environment: 'rec', role: 'web', command: 'echo $RUNWAY_HOST', batchSize: 2 } },
+  { name: 'exec-failed', runbook: 'exec', input: { environment: 'rec', hosts: ['web-2'], command: 'echo no >&2; exit 4' } },
+  {
+    name: 'steps-rollback',
+    runbook: 'steps',
+    input: {
+      environment: 'rec',
+      role: 'web',
+      steps: [
+        { name: 'one', run: 'echo 1', undo: 'echo undo 1' },
+        { name: 'two', run: 'echo 2', undo: 'echo undo 2' },
+        { name: 'three', run: 'exit 1', undo: 'echo never' },
+      ],
+    },
+  },
+  {
+    name: 'steps-cancelled',
+    runbook: 'steps',
+    cancelAfterMs: 2_500,
+    input: {
+      environment: 'rec',
+      hosts: ['web-1'],
+      steps: [
+        { name: 'one', run: 'echo 1', undo: 'echo undo 1' },
+        { name: 'wait', run: 'sleep 30', undo: 'echo undo wait' },
+      ],
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: ensureTemporal() }, ip: '127.0.0.1', searchAttributes: [...SEARCH_ATTRIBUTES] },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'runway-record-'));
+  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count: 3, names: ['web-1', 'web-2', 'web-3'], firstOctet: 91 });
+  const configFile = join(dir, 'runway.yml');
+  writeFileSync(configFile, sandboxConfigYaml(sandbox, { environment: 'rec', extra: `temporal:\n  address: ${env.address}\n` }));
+  const { worker, pool } = await createRunwayWorker({ configFile, connection: env.nativeConnection });
+  const out = join(ROOT, 'test', 'histories');
+  mkdirSync(out, { recursive: true });
+  try {
+    await worker.runUntil(async () => {
+      const runway = await RunwayClient.connect({ configFile });
+      for (const run of RUNS) {
+        const handle = await runway.start(run.runbook, run.input, { workflowId: `record-${run.name}` });
+        if (run.cancelAfterMs) setTimeout(() => void handle.cancel(), run.cancelAfterMs);
+        const outcome = await runway.wait(handle);
+        const history = await handle.fetchHistory();
+        writeFileSync(join(out, `${run.name}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n');
+        console.log(`${run.name}: ${outcome.status} (${history.events?.length} events)`);
+      }
+      await runway.close();
+    });
+  } finally {
+    pool.close();
+    await sandbox.stop();
+    await env.teardown();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
