@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -98,8 +98,14 @@ const BAD_CONFIGS: Array<[string, string, Expected[]]> = [
   ],
   [
     'ssh key passphrase given as a value',
-    yml('ssh:', '  user: deploy', '  key: { file: ~/.ssh/id, passphrase: hunter2 }', '  knownHosts: kh', 'environments: {}'),
-    ['3:40 ssh.key.passphrase: secrets are references, not values: write { env: NAME } or { file: PATH }'],
+    yml(
+      'ssh:',
+      '  user: deploy',
+      '  key: { file: ~/.ssh/id, passphrase: hunter2 }',
+      '  knownHosts: kh',
+      'environments: {}',
+    ),
+    ['3:39 ssh.key.passphrase: secrets are references, not values: write { env: NAME } or { file: PATH }'],
   ],
   [
     'empty hosts map',
@@ -123,17 +129,38 @@ const BAD_CONFIGS: Array<[string, string, Expected[]]> = [
   ],
   [
     'bad role name',
-    yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web-1: { address: 10.0.0.1, roles: [web, db/primary] }'),
+    yml(
+      ...SSH,
+      'environments:',
+      '  staging:',
+      '    hosts:',
+      '      web-1: { address: 10.0.0.1, roles: [web, db/primary] }',
+    ),
     [`8:48 environments.staging.hosts.web-1.roles[1]: ${NAME_RULE}`],
   ],
   [
     'port out of range',
-    yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web-1:', '        address: 10.0.0.1', '        port: 70000'),
+    yml(
+      ...SSH,
+      'environments:',
+      '  staging:',
+      '    hosts:',
+      '      web-1:',
+      '        address: 10.0.0.1',
+      '        port: 70000',
+    ),
     [at('10:15 environments.staging.hosts.web-1.port', '<=65535')],
   ],
   [
     'concurrency below 1',
-    yml(...SSH, 'environments:', '  staging:', '    concurrency: 0', '    hosts:', '      web-1: { address: 10.0.0.1 }'),
+    yml(
+      ...SSH,
+      'environments:',
+      '  staging:',
+      '    concurrency: 0',
+      '    hosts:',
+      '      web-1: { address: 10.0.0.1 }',
+    ),
     [at('7:18 environments.staging.concurrency', '>=1')],
   ],
   [
@@ -166,7 +193,11 @@ const BAD_CONFIGS: Array<[string, string, Expected[]]> = [
     yml('ssh:', '  user: [deploy', 'environments: {}'),
     [at('3:1 yaml', 'end with a ]')],
   ],
-  ['YAML syntax error: tab indentation', yml('ssh:', '\tuser: deploy', 'environments: {}'), ['2:1 yaml: Tabs are not allowed as indentation']],
+  [
+    'YAML syntax error: tab indentation',
+    yml('ssh:', '\tuser: deploy', 'environments: {}'),
+    ['2:1 yaml: Tabs are not allowed as indentation'],
+  ],
   ['duplicate YAML key', yml(...SSH, '  user: other', 'environments: {}'), [at('5:3 yaml', 'unique')]],
   ['empty file', '', [at('1:1 ssh', /required/), at('1:1 environments', /required/)]],
   ['a list, not a map', yml('- ssh', '- environments'), ['1:1 (root): expected object, received array']],
@@ -194,31 +225,41 @@ describe('parseConfig rejects bad configs, one line per problem', () => {
     }
   });
 
-  it('keeps that shape for keys and values with spaces or newlines', () => {
-    const texts = [
+  it.each([
+    [
+      'a host name with a space',
       yml(...SSH, 'environments:', '  staging:', '    hosts:', '      "web 1": { address: 10.0.0.1 }'),
-      yml(...SSH, 'environments: {}', '"colour\\nblue": 1'),
-      yml(...SSH, '  connectTimeout: "5\\nx"', 'environments: {}'),
-    ];
-    for (const text of texts) {
-      const err = captureConfigError(text);
-      expect(err.message.split('\n')).toHaveLength(err.problems.length);
-      for (const line of err.message.split('\n')) expect(line).toMatch(LINE_SHAPE);
-    }
+    ],
+    ['an unknown key with a newline', yml(...SSH, 'environments: {}', '"colour\\nblue": 1')],
+    ['a duration with a newline', yml(...SSH, '  connectTimeout: "5\\nx"', 'environments: {}')],
+  ])('keeps that shape for %s', (_name, text) => {
+    const err = captureConfigError(text);
+    expect(err.message.split('\n')).toHaveLength(err.problems.length);
+    for (const line of err.message.split('\n')) expect(line).toMatch(LINE_SHAPE);
   });
 
+  const withNotify = (...lines: string[]) => yml(...SSH, 'environments: {}', 'notify:', ...lines);
   it.each([
-    ['a plain token', ['notify:', '  slack:', '    channel: ops', `    token: ${SECRET}`]],
-    ['a quoted token', ['notify:', '  slack:', '    channel: ops', `    token: "${SECRET}"`]],
-    ['a block-scalar token', ['notify:', '  slack:', '    channel: ops', '    token: |', `      ${SECRET}`]],
-    ['a token in a flow map', ['notify:', `  slack: { channel: ops, token: ${SECRET} }`]],
-    ['a token beside a typo', ['notify:', '  slack:', '    channel: ops', `    tokn: ${SECRET}`]],
-    ['a token as an env name', ['notify:', '  slack:', '    channel: ops', `    token: { env: ${SECRET} }`]],
-    ['a token under a made-up key', ['notify:', '  slack:', '    channel: ops', `    token: { value: ${SECRET} }`]],
-    ['a token in a YAML syntax error', ['notify:', `  slack: { channel: ops, token: "${SECRET} }`]],
-    ['a passphrase', ['ssh2:', `  key: { file: k, passphrase: ${SECRET} }`]],
-  ])('never echoes a secret value: %s', (_name, lines) => {
-    const err = captureConfigError(yml(...SSH, 'environments: {}', ...lines));
+    ['a plain token', withNotify('  slack:', '    channel: ops', `    token: ${SECRET}`)],
+    ['a quoted token', withNotify('  slack:', '    channel: ops', `    token: "${SECRET}"`)],
+    ['a block-scalar token', withNotify('  slack:', '    channel: ops', '    token: |', `      ${SECRET}`)],
+    ['a token in a flow map', withNotify(`  slack: { channel: ops, token: ${SECRET} }`)],
+    ['a token beside a typo', withNotify('  slack:', '    channel: ops', `    tokn: ${SECRET}`)],
+    ['a token as an env name', withNotify('  slack:', '    channel: ops', `    token: { env: ${SECRET} }`)],
+    ['a token under a made-up key', withNotify('  slack:', '    channel: ops', `    token: { value: ${SECRET} }`)],
+    ['a token in a YAML syntax error', withNotify(`  slack: { channel: ops, token: "${SECRET} }`)],
+    [
+      'a passphrase',
+      yml(
+        'ssh:',
+        '  user: deploy',
+        `  key: { file: k, passphrase: ${SECRET} }`,
+        '  knownHosts: kh',
+        'environments: {}',
+      ),
+    ],
+  ])('never echoes a secret value: %s', (_name, text) => {
+    const err = captureConfigError(text);
     expect(err.message).not.toContain(SECRET);
     expect(JSON.stringify(err.problems)).not.toContain(SECRET);
   });
@@ -300,7 +341,10 @@ describe('runway config check', () => {
 
   it('exits 2 with every problem line on stderr', async () => {
     const file = join(dir, 'bad.yml');
-    writeFileSync(file, yml('ssh:', '  user: deploy', '  agent: "yes"', '  knownHosts: kh', 'environments: {}', 'colour: blue'));
+    writeFileSync(
+      file,
+      yml('ssh:', '  user: deploy', '  agent: "yes"', '  knownHosts: kh', 'environments: {}', 'colour: blue'),
+    );
     const result = await runCli(['config', 'check', file]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -385,7 +429,9 @@ describe('runway exec with a bad config or input starts nothing', () => {
   });
 
   it('refuses an unknown role', async () => {
-    expect(await execFails(world.configFile, ['-e', 'test', '-r', 'nope'])).toBe('input.role: no host in test has role "nope"');
+    expect(await execFails(world.configFile, ['-e', 'test', '-r', 'nope'])).toBe(
+      'input.role: no host in test has role "nope"',
+    );
   });
 
   it('refuses unknown hosts', async () => {
@@ -393,7 +439,9 @@ describe('runway exec with a bad config or input starts nothing', () => {
   });
 
   it('refuses a batch of 0', async () => {
-    expect(await execFails(world.configFile, ['-e', 'test', '-r', 'web', '--batch', '0'])).toMatch(/^input\.batchSize: .*>=1/);
+    expect(await execFails(world.configFile, ['-e', 'test', '-r', 'web', '--batch', '0'])).toMatch(
+      /^input\.batchSize: .*>=1/,
+    );
   });
 
   it('refuses a bad timeout', async () => {
@@ -411,7 +459,18 @@ describe('runway exec with a bad config or input starts nothing', () => {
   it('(control) a valid exec is counted and does reach the host', async () => {
     const worker = await startWorker(world);
     try {
-      const result = await runCli(['-c', world.configFile, 'exec', '-e', 'test', '-r', 'web', '--', 'touch', join(hostDir, 'RAN')]);
+      const result = await runCli([
+        '-c',
+        world.configFile,
+        'exec',
+        '-e',
+        'test',
+        '-r',
+        'web',
+        '--',
+        'touch',
+        join(hostDir, 'RAN'),
+      ]);
       expect(result.code).toBe(0);
     } finally {
       await worker.stop();
@@ -421,6 +480,3 @@ describe('runway exec with a bad config or input starts nothing', () => {
     expect(hostFiles()).toContain('RAN');
   });
 });
-
-// Keep `copyFileSync` out of the unused-import check's way if the harness changes how worlds write configs.
-void copyFileSync;

@@ -7,7 +7,7 @@ import { createExec } from '../activities/ssh/exec';
 import { loadConfig } from '../config';
 import type { RunReport } from '../workflows';
 import { buildCommand, quote, raw } from '../workflows/quote';
-import type { HostRef } from '../workflows/types';
+import type { ExecResult, HostRef } from '../workflows/types';
 import { startWorker, startWorld, type TestWorld } from './support/harness';
 
 const $ = (pieces: TemplateStringsArray, ...values: Parameters<typeof buildCommand>[1]) => buildCommand(pieces, values);
@@ -59,7 +59,8 @@ describe('quoting on a real host', () => {
   /** Runs a command through the real exec activity (journal wrapper, ssh2, sshd), as a workflow's `$` would. */
   async function run(command: string) {
     const env = new MockActivityEnvironment({ activityId: `quote-${counter++}` });
-    return env.run(createExec({ pool, commandTimeoutMs: 30_000 }), { host, command });
+    const exec = createExec({ pool, commandTimeoutMs: 30_000 });
+    return env.run<Parameters<typeof exec>, ExecResult, typeof exec>(exec, { host, command });
   }
 
   it('printf %s ${s} returns exactly s, for arbitrary strings, and nothing else runs', async () => {

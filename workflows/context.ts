@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { hostActivities } from './activities';
+import { hostActivities } from './proxies';
 import { Remote, type CommandRunner } from './command';
 import { FailureType } from './errors';
 import { batches, mapLimit } from './pool';

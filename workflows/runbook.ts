@@ -8,7 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { control } from './activities';
+import { control } from './proxies';
 import { Runbook } from './context';
 import { describeError, FailureType, isCancellation } from './errors';
 import { progressQuery, type RunProgress, type RunReport, type RunStatus } from './progress';

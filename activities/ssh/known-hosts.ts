@@ -16,6 +16,16 @@ export class HostKeyError extends Error {
   override readonly name = 'HostKeyError';
 }
 
+/** The host is not in known_hosts at all (as opposed to a changed or revoked key). */
+export class UnknownHostError extends HostKeyError {
+  constructor(
+    message: string,
+    readonly line: string,
+  ) {
+    super(message);
+  }
+}
+
 /** SHA256 fingerprint of a public key blob, as `ssh-keygen -l` prints it. */
 export function fingerprint(key: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
@@ -73,9 +83,10 @@ export class KnownHosts {
           `the host offered ${offered}. Refusing to connect; if the change is expected, replace that line.`,
       );
     }
-    throw new HostKeyError(
+    throw new UnknownHostError(
       `host ${where} is not in ${this.file}: it offered ${offered}. ` +
         `Check that fingerprint out of band, then add it: ssh-keyscan -p ${port} ${address} >> ${this.file}`,
+      `${token} ${keyType(key)} ${key.toString('base64')}`,
     );
   }
 
@@ -95,6 +106,7 @@ function parse(text: string): Entry[] {
     const entry: Entry = { line: index + 1, patterns: [], type, key: Buffer.from(base64, 'base64'), revoked: marker === '@revoked' };
     if (hosts.startsWith('|1|')) {
       const [, , salt, hash] = hosts.split('|');
+      if (!salt || !hash) return; // malformed: skipped, as OpenSSH does, so one bad line cannot hide the rest
       entry.hashed = { salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
     } else {
       entry.patterns = hosts.split(',');
@@ -104,8 +116,9 @@ function parse(text: string): Entry[] {
   return entries;
 }
 
+/** ssh lowercases host names before hashing them (`ssh-keygen -H` too), so the lookup must as well. */
 function hashedMatch({ salt, hash }: { salt: Buffer; hash: Buffer }, token: string): boolean {
-  return createHmac('sha1', salt).update(token).digest().equals(hash);
+  return createHmac('sha1', salt).update(token.toLowerCase()).digest().equals(hash);
 }
 
 function patternsMatch(patterns: string[], token: string): boolean {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import type { SshConfig } from '../../config';
 import type { HostRef } from '../../workflows/types';
 import { resolveSecret } from '../../config';
-import { HostKeyError, KnownHosts } from './known-hosts';
+import { HostKeyError, KnownHosts, UnknownHostError } from './known-hosts';
 import { pruneScript } from './journal';
 import { Semaphore } from './semaphore';
 
@@ -109,6 +109,12 @@ export class SshPool {
           knownHosts.verify(host.name, host.address, host.port, key);
           return true;
         } catch (err) {
+          if (err instanceof UnknownHostError && this.ssh.trustOnFirstUse) {
+            // Asked for explicitly in config: remember the key, so a later change is refused like any other.
+            appendFileSync(this.ssh.knownHosts, `${err.line}\n`);
+            console.warn(`runway: trusting ${host.name} on first use and adding it to ${this.ssh.knownHosts}`);
+            return true;
+          }
           rejection = err as HostKeyError;
           return false;
         }

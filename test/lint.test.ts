@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+
+interface LintResult {
+  filePath: string;
+  messages: Array<{ line: number; ruleId: string | null; message: string }>;
+}
+
+/** Runs the project's ESLint as a user would (its own process: ESLint loads its config with dynamic import). */
+function lint(targets: string[]): LintResult[] {
+  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules/eslint/bin/eslint.js'), '--format', 'json', ...targets], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.status !== 0 && run.status !== 1) throw new Error(`eslint failed (${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as LintResult[];
+}
+
+/** The lint rules that keep deterministic code deterministic, run for real on the tree and on a planted probe. */
+describe('lint', () => {
+  it('the whole tree passes (no I/O in workflows/ or runbooks/, no floating promises)', async () => {
+    const results = lint(['.']);
+    const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId}: ${m.message}`));
+    expect(problems).toEqual([]);
+  });
+
+  it('flags Node built-ins, I/O modules, timers, randomness and runtime imports of activities in runbooks/', async () => {
+    const probe = join(ROOT, 'runbooks', '__lint_probe__.ts');
+    writeFileSync(
+      probe,
+      [
+        "import { readFileSync } from 'fs';",
+        "import { execSync } from 'node:child_process';",
+        "import { Client } from 'ssh2';",
+        "import { createActivities } from '../activities';",
+        "import type { Activities } from '../activities';",
+        'export const probe = (a: Activities) => [readFileSync, execSync, Client, createActivities, a, Math.random(), Date.now()];',
+        'export const later = () => setTimeout(() => undefined, 1);',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const [result] = lint([probe]);
+      const lines = result.messages.map((m) => `${m.line}:${m.ruleId}`);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          '1:@typescript-eslint/no-restricted-imports',
+          '2:@typescript-eslint/no-restricted-imports',
+          '3:@typescript-eslint/no-restricted-imports',
+          '4:@typescript-eslint/no-restricted-imports',
+          '6:no-restricted-properties',
+          '7:no-restricted-globals',
+        ]),
+      );
+      expect(lines).not.toContain('5:@typescript-eslint/no-restricted-imports');
+      expect(result.messages.filter((m) => m.line === 6 && m.ruleId === 'no-restricted-properties')).toHaveLength(2);
+    } finally {
+      rmSync(probe, { force: true });
+    }
+  });
+});
