@@ -94,6 +94,7 @@ function exitCodeOf(err: unknown): number {
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`runway: ${err instanceof Error ? err.message : String(err)}`);
+  const message = err instanceof Error ? err.message : String(err);
+  for (const line of message.split('\n')) console.error(`runway: ${line}`);
   process.exitCode = exitCodeOf(err);
 });

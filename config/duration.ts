@@ -15,7 +15,7 @@ export const DurationSchema = z.union([z.number().int().nonnegative(), z.string(
   if (typeof value === 'number') return value;
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 5m or 1h, got "${value}"` });
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 5m or 1h, got ${JSON.stringify(value)}` });
     return z.NEVER;
   }
   return ms;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { InputError } from './errors';
+import { formatPath, issueMessage } from './load';
 import { NameSchema } from './schema';
 
 /** A batch size: a count of hosts or a percentage of them. */
@@ -72,10 +73,10 @@ export function parseRunInput<T = unknown>(runbook: string, input: unknown, sche
   }
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data as T;
-  const lines = parsed.error.issues.map((issue) => {
-    const path = ['input', ...issue.path.map(String)].join('.');
-    const extra = issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => `"${k}"`).join(', ')}` : '';
-    return `${path}: ${issue.message.replace(/^Invalid input: /, '')}${extra}`;
-  });
+  const lines = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${formatPath(['input', ...issue.path, key])}: unknown key`)
+      : [`${formatPath(['input', ...issue.path])}: ${issueMessage(issue)}`],
+  );
   throw new InputError(lines.join('\n'));
 }

@@ -58,7 +58,17 @@ function problemsOf(issue: z.core.$ZodIssue, doc: Document, file: string, at: At
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => locate(doc, [...issue.path, key], 'unknown key', file, at, true));
   }
-  return [locate(doc, issue.path, tidy(issue.message), file, at)];
+  if (issue.code === 'invalid_key') {
+    // A bad record key (host or environment name): point at the key itself, with the name rule's own words.
+    return [locate(doc, issue.path, tidy(issue.issues[0]?.message ?? issue.message), file, at, true)];
+  }
+  return [locate(doc, issue.path, issueMessage(issue), file, at)];
+}
+
+/** zod's words, made plain: a missing key says so instead of "expected string, received undefined". */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return 'missing required key';
+  return tidy(issue.message);
 }
 
 /** Finds the nearest node the path reaches (a missing key points at its parent) and reports its position. */
@@ -79,7 +89,7 @@ function locate(
       break;
     }
   }
-  return { file, ...at(offset), path: formatPath(keys), message };
+  return { file, ...at(offset), path: formatPath(keys), message: tidy(message) };
 }
 
 function keyNode(doc: Document, keys: (string | number)[]): Node | undefined {
@@ -89,12 +99,21 @@ function keyNode(doc: Document, keys: (string | number)[]): Node | undefined {
   return pair && isScalar(pair.key) ? pair.key : undefined;
 }
 
-function formatPath(keys: (string | number)[]): string {
-  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+/** `a.b[0]`, with keys holding spaces, dots, brackets or quotes written `hosts["web 1"]`, so a path is unambiguous. */
+export function formatPath(keys: readonly (string | number | symbol)[]): string {
+  return keys
+    .map((k, i) => {
+      if (typeof k === 'number') return `[${k}]`;
+      const key = String(k);
+      if (key === '' || /[\s.[\]"]/.test(key)) return `[${JSON.stringify(key)}]`;
+      return i === 0 ? key : `.${key}`;
+    })
+    .join('');
 }
 
+/** One line, whatever the message held. */
 function tidy(message: string): string {
-  return message.replace(/^Invalid input: /, '');
+  return message.replace(/^Invalid input: /, '').replace(/\n/g, '\\n');
 }
 
 function resolvePaths(config: RunwayConfig, baseDir: string): RunwayConfig {

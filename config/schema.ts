@@ -19,15 +19,18 @@ export const TemporalSchema = z
     taskQueue: z.string().min(1).default('runway').describe('task queue the Runway worker polls'),
     uiUrl: z.url().optional().describe('base URL of the Temporal Web UI, for links to runs'),
     tls: z
-      .union([
-        z.literal(true),
-        z.strictObject({
-          serverName: z.string().optional(),
-          ca: FileRefSchema.optional(),
-          cert: FileRefSchema.optional(),
-          key: FileRefSchema.optional(),
-        }),
-      ])
+      .union(
+        [
+          z.literal(true),
+          z.strictObject({
+            serverName: z.string().optional(),
+            ca: FileRefSchema.optional(),
+            cert: FileRefSchema.optional(),
+            key: FileRefSchema.optional(),
+          }),
+        ],
+        { error: 'expected true, or { serverName, ca, cert, key } with file references' },
+      )
       .optional()
       .describe('true for TLS with system roots, or files for mTLS'),
     apiKey: SecretRefSchema.optional().describe('API key reference, e.g. { env: TEMPORAL_API_KEY }'),

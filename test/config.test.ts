@@ -9,7 +9,8 @@ import { runCli, startWorker, startWorld, temporalAddress, waitFor, type TestWor
 const FILE = '/cfg/runway.yml';
 const SECRET = 'xoxb-123-secret';
 /** The shape of every problem line: `file:line:col path: message`, the path being one word. */
-const LINE_SHAPE = /^\S+:\d+:\d+ \S+: .+$/;
+/** `file:line:col path: message`, where a path is one word or has quoted keys (`hosts["web 1"]`). */
+const LINE_SHAPE = /^\S+:\d+:\d+ (?:[^\s"]|"(?:[^"\\]|\\.)*")+: .+$/;
 
 /** YAML text from lines, so a row's line numbers can be read off its array indexes (+1). */
 const yml = (...lines: string[]) => lines.join('\n') + '\n';
