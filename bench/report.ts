@@ -37,7 +37,12 @@ export function median(xs: number[]): number {
 export function summarize(measurements: Measurement[], steps: number): Result[] {
   const results = measurements.map((m): Result => {
     const wallSeconds = median(m.seconds);
-    return { ...m, wallSeconds, stepsPerSecond: steps / wallSeconds, hostCommandsPerSecond: (steps * m.hosts) / wallSeconds };
+    return {
+      ...m,
+      wallSeconds,
+      stepsPerSecond: steps / wallSeconds,
+      hostCommandsPerSecond: (steps * m.hosts) / wallSeconds,
+    };
   });
   for (const r of results) {
     const runway = results.find((x) => x.config === 'runway' && x.hosts === r.hosts);

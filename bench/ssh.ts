@@ -58,6 +58,8 @@ export async function sshSteps(
 /** Asks each host's multiplexing master to exit; a host without one is fine (best effort, for cleanup). */
 export async function closeMasters(sandbox: Sandbox, hosts: SandboxHost[], controlPath: (h: SandboxHost) => string) {
   await Promise.allSettled(
-    hosts.map((h) => ssh(['-F', 'none', '-o', `ControlPath=${controlPath(h)}`, '-O', 'exit', `${sandbox.user}@${h.address}`])),
+    hosts.map((h) =>
+      ssh(['-F', 'none', '-o', `ControlPath=${controlPath(h)}`, '-O', 'exit', `${sandbox.user}@${h.address}`]),
+    ),
   );
 }

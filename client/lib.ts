@@ -70,6 +70,10 @@ export class RunwayClient {
     } catch (err) {
       const outcome = failedOutcome(err);
       outcome.report ??= await this.progress(handle).catch(() => undefined);
+      if (outcome.status === 'cancelled' && outcome.report) {
+        const undone = outcome.report.steps.filter((s) => s.status === 'undone').length;
+        outcome.message = `${outcome.report.runbook} cancelled; rolled back ${undone} step${undone === 1 ? '' : 's'}`;
+      }
       return outcome;
     }
   }

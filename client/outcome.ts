@@ -52,7 +52,7 @@ export function failedOutcome(err: unknown): Outcome {
     };
   }
   if (cause instanceof CancelledFailure) {
-    return { exitCode: ExitCode.Stopped, status: 'cancelled', message: cause.message || 'cancelled' };
+    return { exitCode: ExitCode.Stopped, status: 'cancelled', message: 'cancelled' };
   }
   if (cause instanceof TerminatedFailure) {
     return { exitCode: ExitCode.NeedsHuman, status: 'terminated', message: 'terminated: no rollback ran — check the hosts' };

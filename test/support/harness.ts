@@ -54,7 +54,7 @@ export async function startWorld(
   const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count, names: options.names, firstOctet: options.firstOctet });
   const taskQueue = `test-${name}-${Math.random().toString(36).slice(2, 8)}`;
   const configFile = join(dir, 'runway.yml');
-  const temporal = `temporal:\n  address: ${temporalAddress()}\n  taskQueue: ${taskQueue}\n`;
+  const temporal = `temporal:\n  address: ${temporalAddress()}\n  taskQueue: ${taskQueue}\n  uiUrl: http://localhost:8233\n`;
   writeFileSync(
     configFile,
     sandboxConfigYaml(sandbox, {

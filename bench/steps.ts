@@ -1,0 +1,159 @@
+/**
+ * Steps per second of the `steps` runbook beside the same commands over plain OpenSSH, on 1 and 10 sandbox hosts:
+ * `npm run bench -- --steps 20 --rounds 3`. Everything runs in this process against a local Temporal dev server and
+ * real sshd hosts on 127.0.0.151+. Prints a Markdown table and writes `.runway/bench/steps-<timestamp>.json`.
+ * A measurement, not a test: it checks that every command answered what it should, never how fast.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS } from '../client/bootstrap';
+import { RunwayClient } from '../client/lib';
+import { sandboxConfigYaml } from '../client/sandbox/config';
+import { startSandbox, type SandboxHost } from '../client/sandbox/hosts';
+import { createRunwayWorker } from '../worker';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { markdownTable, overheadMs, summarize, writeJson, type Config, type Measurement } from './report';
+import { closeMasters, sshSteps } from './ssh';
+
+const HOST_COUNTS = [1, 10];
+const CONFIGS: Config[] = ['runway', 'ssh', 'ssh-mux'];
+const ENVIRONMENT = 'bench';
+
+type Expected = (step: number, host: SandboxHost) => string;
+
+function options(): { steps: number; rounds: number } {
+  const { values } = parseArgs({
+    options: { steps: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } },
+  });
+  const int = (name: 'steps' | 'rounds', max: number) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new Error(`--${name}: expected an integer 1..${max}, got ${values[name]}`);
+    return n;
+  };
+  return { steps: int('steps', 200), rounds: int('rounds', 100) };
+}
+
+/** One `steps` run on `hosts` (each step with a trivial undo, so the saga bookkeeping runs), checked step by step. */
+async function runwaySteps(runway: RunwayClient, hosts: SandboxHost[], commands: string[], expected: Expected) {
+  const steps = commands.map((run, i) => ({ name: `step ${i + 1}`, run, undo: 'true' }));
+  const outcome = await runway.wait(
+    await runway.start('steps', { environment: ENVIRONMENT, hosts: hosts.map((h) => h.name), steps }),
+  );
+  if (outcome.status !== 'succeeded') throw new Error(`the steps run ended ${outcome.status}: ${outcome.message}`);
+  outcome.report?.steps.forEach((step, i) =>
+    hosts.forEach((h) => {
+      const out = step.hosts[h.name]?.stdoutTail?.trim();
+      if (out !== expected(i, h))
+        throw new Error(`runway ${step.name} on ${h.name}: expected "${expected(i, h)}", got "${out}"`);
+    }),
+  );
+}
+
+async function seconds(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+async function main(): Promise<void> {
+  const { steps, rounds } = options();
+  ensurePackages(TEST_NEEDS);
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Undone newest first, once, on success, error or Ctrl-C.
+  const undo: Array<() => unknown> = [];
+  const cleanUp = async () => {
+    for (let fn = undo.pop(); fn; fn = undo.pop())
+      await Promise.resolve(fn()).catch((e) => console.error('cleanup:', e));
+  };
+  const onSignal = () => void cleanUp().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  try {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: ensureTemporal() },
+        ip: '127.0.0.1',
+        searchAttributes: [...SEARCH_ATTRIBUTES],
+      },
+    });
+    undo.push(() => env.teardown());
+    const dir = mkdtempSync(join(tmpdir(), 'runway-bench-'));
+    undo.push(() => rmSync(dir, { recursive: true, force: true }));
+    const names = Array.from({ length: Math.max(...HOST_COUNTS) }, (_, i) => `web-${i + 1}`);
+    const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count: names.length, names, firstOctet: 151 });
+    undo.push(() => sandbox.stop());
+    mkdirSync(join(dir, 'mux'));
+    const controlPath = (h: SandboxHost) => join(dir, 'mux', h.name);
+    undo.push(() => closeMasters(sandbox, sandbox.hosts, controlPath));
+    const configFile = join(dir, 'runway.yml');
+    writeFileSync(
+      configFile,
+      sandboxConfigYaml(sandbox, { environment: ENVIRONMENT, extra: `temporal:\n  address: ${env.address}\n` }),
+    );
+    const { worker, pool } = await createRunwayWorker({ configFile, connection: env.nativeConnection });
+    undo.push(() => pool.close());
+
+    const commands = Array.from({ length: steps }, (_, i) => `echo step ${i + 1} on $RUNWAY_HOST`);
+    const expected: Expected = (i, h) => `step ${i + 1} on ${h.name}`;
+    const measurements: Measurement[] = HOST_COUNTS.flatMap((hosts) =>
+      CONFIGS.map((config) => ({ config, hosts, seconds: [] })),
+    );
+    await worker.runUntil(async () => {
+      const runway = await RunwayClient.connect({ configFile });
+      const run: Record<Config, (hosts: SandboxHost[]) => Promise<void>> = {
+        runway: (hosts) => runwaySteps(runway, hosts, commands, expected),
+        ssh: (hosts) => sshSteps(sandbox, hosts, commands, expected),
+        'ssh-mux': (hosts) => sshSteps(sandbox, hosts, commands, expected, controlPath),
+      };
+      try {
+        // Warm-up: the workflow bundle and Runway's pooled connections, the ssh control masters, the page cache.
+        for (const m of measurements) await run[m.config](sandbox.hosts.slice(0, m.hosts));
+        // Rounds interleave the configurations, so drift in the machine's load hits them all alike.
+        for (let round = 1; round <= rounds; round++) {
+          for (const m of measurements) {
+            m.seconds.push(await seconds(() => run[m.config](sandbox.hosts.slice(0, m.hosts))));
+            console.error(
+              `round ${round}/${rounds}: ${m.config} on ${m.hosts} host(s): ${m.seconds.at(-1)!.toFixed(2)} s`,
+            );
+          }
+        }
+      } finally {
+        await runway.close();
+      }
+    });
+
+    const results = summarize(measurements, steps);
+    const overhead = overheadMs(results, steps);
+    console.log(`\n## ${steps}-step runbook, median of ${rounds} round(s)\n\n${markdownTable(results)}\n`);
+    for (const [hosts, ms] of Object.entries(overhead)) {
+      console.log(`Runway overhead vs multiplexed ssh, ${hosts} host(s): ${ms.toFixed(0)} ms per step`);
+    }
+    console.log(
+      '\nAbsolute numbers include the login shell starting on the host for every command (a user ~/.bashrc can ' +
+        'make that ~200 ms), the same for every configuration.',
+    );
+    const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg: loadavg(), node: process.version };
+    const file = writeJson(join(ROOT, '.runway', 'bench'), {
+      date: new Date().toISOString(),
+      steps,
+      rounds,
+      machine,
+      results,
+      overheadMsPerStep: overhead,
+    });
+    console.log(`JSON: ${file}`);
+  } finally {
+    await cleanUp();
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
