@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { SshPool } from '../activities';
 import { httpProbe } from '../activities/http-probe';
 import { createExec } from '../activities/ssh/exec';
@@ -13,7 +12,7 @@ import { createUpload } from '../activities/ssh/upload';
 import type { RunwayClient } from '../client/lib';
 import { loadConfig } from '../config';
 import type { HostRef } from '../workflows/types';
-import { connectClient, startWorker, startWorld, type TestWorld } from './support/harness';
+import { connectClient, runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
 
 /** The activities on their own, against real sshd hosts and a real HTTP server. */
 describe('activities', () => {
@@ -21,7 +20,6 @@ describe('activities', () => {
   let pool: SshPool;
   let host: HostRef;
   let n = 0;
-  const env = () => new MockActivityEnvironment({ activityId: `act-${n++}` });
 
   beforeAll(async () => {
     world = await startWorld('acts', 1, { names: ['web-1'], firstOctet: 111 });
@@ -38,7 +36,7 @@ describe('activities', () => {
     const exec = () => createExec({ pool, commandTimeoutMs: 30_000 });
 
     it('keeps the last 16 KB of each stream in the result and reports the full sizes', async () => {
-      const result = await env().run(exec(), { host, command: "head -c 100000 /dev/zero | tr '\\0' a; printf end; echo err >&2" });
+      const result = await runActivity(exec(), { host, command: "head -c 100000 /dev/zero | tr '\\0' a; printf end; echo err >&2" });
       expect(result.stdoutBytes).toBe(100_003);
       expect(result.stdout).toHaveLength(TAIL_BYTES);
       expect(result.stdout.endsWith('aend')).toBe(true);
@@ -46,10 +44,9 @@ describe('activities', () => {
     });
 
     it('returns a non-zero exit as a result (the workflow decides), and kills a command past its timeout', async () => {
-      expect((await env().run(exec(), { host, command: 'exit 3' })).exitCode).toBe(3);
+      expect((await runActivity(exec(), { host, command: 'exit 3' })).exitCode).toBe(3);
       const started = Date.now();
-      const failure = await env()
-        .run(exec(), { host, command: `echo $$ > ${host.journalDir}/../slow.pid; exec sleep 30`, timeoutMs: 1_000 })
+      const failure = await runActivity(exec(), { host, command: `echo $$ > ${host.journalDir}/../slow.pid; exec sleep 30`, timeoutMs: 1_000 })
         .catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ApplicationFailure);
       expect((failure as ApplicationFailure).type).toBe('CommandTimedOut');
@@ -62,7 +59,7 @@ describe('activities', () => {
     it('a host that is down is a retryable transport error naming the host', async () => {
       await world.sandbox.stopHost('web-1');
       try {
-        const failure = await env().run(exec(), { host, command: 'true' }).catch((e: unknown) => e);
+        const failure = await runActivity(exec(), { host, command: 'true' }).catch((e: unknown) => e);
         expect(failure).not.toBeInstanceOf(ApplicationFailure);
         expect((failure as Error).message).toMatch(/^ssh web-1 \(127\.0\.0\.111:2222\): ECONNREFUSED/);
       } finally {
@@ -74,7 +71,7 @@ describe('activities', () => {
   describe('sftp upload', () => {
     const upload = () => createUpload(pool);
     const local = () => {
-      const file = join(world.dir, `artifact-${n}.bin`);
+      const file = join(world.dir, `artifact-${++n}.bin`);
       writeFileSync(file, `release ${n} `.repeat(50_000));
       return { file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
     };
@@ -82,26 +79,24 @@ describe('activities', () => {
     it('lands the whole file (sha256 checked on the host), and a second upload changes nothing', async () => {
       const { file, sha256 } = local();
       const remotePath = join(world.sandbox.hosts[0].dir, 'release.bin');
-      const first = await env().run(upload(), { host, localPath: file, remotePath, mode: 0o640 });
+      const first = await runActivity(upload(), { host, localPath: file, remotePath, mode: 0o640 });
       expect(first).toMatchObject({ sha256, unchanged: false });
       expect(createHash('sha256').update(readFileSync(remotePath)).digest('hex')).toBe(sha256);
-      const second = await env().run(upload(), { host, localPath: file, remotePath });
+      const second = await runActivity(upload(), { host, localPath: file, remotePath });
       expect(second.unchanged).toBe(true);
     });
 
     it('refuses an artifact whose sha256 is not the expected one, leaving the host as it was', async () => {
       const { file } = local();
       const remotePath = join(world.sandbox.hosts[0].dir, 'other.bin');
-      const failure = await env()
-        .run(upload(), { host, localPath: file, remotePath, sha256: 'f'.repeat(64) })
+      const failure = await runActivity(upload(), { host, localPath: file, remotePath, sha256: 'f'.repeat(64) })
         .catch((e: unknown) => e);
       expect((failure as ApplicationFailure).type).toBe('ChecksumMismatch');
       expect(existsSync(remotePath)).toBe(false);
     });
 
     it('refuses a missing local file clearly', async () => {
-      const failure = await env()
-        .run(upload(), { host, localPath: '/nonexistent/artifact.tgz', remotePath: '/tmp/x' })
+      const failure = await runActivity(upload(), { host, localPath: '/nonexistent/artifact.tgz', remotePath: '/tmp/x' })
         .catch((e: unknown) => e);
       expect((failure as ApplicationFailure).message).toBe('upload to web-1: /nonexistent/artifact.tgz does not exist on the worker');
     });
@@ -124,13 +119,12 @@ describe('activities', () => {
 
     it('retries until the answer is as expected', async () => {
       hits = 0;
-      const result = await env().run(httpProbe, { url: `${url}/flaky`, expectBody: 'version=2', deadlineMs: 10_000, intervalMs: 100 });
+      const result = await runActivity(httpProbe, { url: `${url}/flaky`, expectBody: 'version=2', deadlineMs: 10_000, intervalMs: 100 });
       expect(result).toMatchObject({ status: 200, attempts: 3 });
     });
 
     it('fails, not retryable, at the deadline, naming the last answer', async () => {
-      const failure = await env()
-        .run(httpProbe, { url: `${url}/other`, expectBody: 'version=2', deadlineMs: 700, intervalMs: 100 })
+      const failure = await runActivity(httpProbe, { url: `${url}/other`, expectBody: 'version=2', deadlineMs: 700, intervalMs: 100 })
         .catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ApplicationFailure);
       expect((failure as ApplicationFailure).nonRetryable).toBe(true);

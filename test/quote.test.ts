@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
 import { SshPool } from '../activities';
 import { createExec } from '../activities/ssh/exec';
 import { loadConfig } from '../config';
 import type { RunReport } from '../workflows';
 import { buildCommand, quote, raw } from '../workflows/quote';
-import type { ExecResult, HostRef } from '../workflows/types';
-import { startWorker, startWorld, type TestWorld } from './support/harness';
+import type { HostRef } from '../workflows/types';
+import { runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
 
 const $ = (pieces: TemplateStringsArray, ...values: Parameters<typeof buildCommand>[1]) => buildCommand(pieces, values);
 
@@ -41,7 +40,6 @@ describe('quoting on a real host', () => {
   let pool: SshPool;
   let host: HostRef;
   let canary: string;
-  let counter = 0;
 
   beforeAll(async () => {
     world = await startWorld('quote', 1, { firstOctet: 21 });
@@ -58,9 +56,7 @@ describe('quoting on a real host', () => {
 
   /** Runs a command through the real exec activity (journal wrapper, ssh2, sshd), as a workflow's `$` would. */
   async function run(command: string) {
-    const env = new MockActivityEnvironment({ activityId: `quote-${counter++}` });
-    const exec = createExec({ pool, commandTimeoutMs: 30_000 });
-    return env.run<Parameters<typeof exec>, ExecResult, typeof exec>(exec, { host, command });
+    return runActivity(createExec({ pool, commandTimeoutMs: 30_000 }), { host, command });
   }
 
   it('printf %s ${s} returns exactly s, for arbitrary strings, and nothing else runs', async () => {

@@ -58,7 +58,11 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
 
   private async execute(): Promise<Results<Many>> {
     const sink = this.runner.sink(this.command);
-    const settled = await mapLimit(this.hosts, this.runner.concurrency, (host) => this.onHost(host, sink), this.throws);
+    // A command that throws on failure also stops starting it on more hosts (fail fast); `.nothrow()` runs everywhere.
+    const settled = await mapLimit(this.hosts, this.runner.concurrency, (host) => this.onHost(host, sink), {
+      stopOnError: this.throws,
+      stopWhen: (result) => this.throws && result.exitCode !== 0,
+    });
     const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
     if (cancelled && cancelled.status === 'rejected') throw cancelled.reason;
     const problems: string[] = [];

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
 import { INPUT_SCHEMAS } from '../../config';
 import { ROOT } from '../../client/bootstrap';
@@ -147,4 +148,12 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+let activityCounter = 0;
+
+/** Runs a real activity function outside a worker, with a fresh activity id (so each call has its own journal entry). */
+export function runActivity<A extends (...args: never[]) => Promise<unknown>>(fn: A, ...args: Parameters<A>): Promise<Awaited<ReturnType<A>>> {
+  const env = new MockActivityEnvironment({ activityId: `test-${process.pid}-${activityCounter++}` });
+  return env.run(fn as never, ...(args as never[])) as Promise<Awaited<ReturnType<A>>>;
 }
