@@ -17,8 +17,11 @@ describe('never twice', () => {
     world = await startWorld('twice', 1, { names: ['web-1'], firstOctet: 71 });
     runway = await connectClient(world);
   });
+  // Each case starts with no worker alive, so the one it kills is the one that ran the command.
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map(kill));
+  });
   afterAll(async () => {
-    for (const w of workers) w.kill('SIGKILL');
     await runway?.close();
     await world?.stop();
   });
@@ -37,6 +40,7 @@ describe('never twice', () => {
     return child;
   }
   async function kill(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;

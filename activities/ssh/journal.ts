@@ -58,9 +58,10 @@ export function killScript(dir: string, key: string, graceTenths = 30): string {
   return [
     `J=${quote(`${dir}/${key}`)}`,
     'p=$(cat "$J/pid" 2>/dev/null) || exit 0',
-    'kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null',
+    // No `--`: dash's kill rejects it; `kill -SIG -PGID` signals the group in dash and bash alike.
+    'kill -TERM "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null',
     `i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt ${graceTenths} ]; do sleep 0.1; i=$((i+1)); done`,
-    'kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null',
+    'kill -KILL "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null',
     'echo cancelled >"$J/cancelled"',
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,11 @@ export interface SandboxHost {
 export interface Sandbox {
   /** Root directory of the sandbox (absolute). */
   dir: string;
-  /** Login user on every host: the user running this process, since a non-root sshd can only log in as itself. */
+  /**
+   * Login user on every host. As root: {@link SANDBOX_USER}, a system user with `/bin/sh` as its shell (created once),
+   * so a host's command costs what a lean server's does, not this machine's interactive shell setup. Otherwise the
+   * user running this process, since a non-root sshd can only log in as itself.
+   */
   user: string;
   /** Ed25519 private key (no passphrase) authorized on every host. */
   clientKeyFile: string;
@@ -60,6 +64,9 @@ export interface SandboxOptions {
   /** Port shared by all hosts (their addresses differ). Default 2222. */
   port?: number;
 }
+
+/** The login user of sandbox hosts when they are started as root. */
+export const SANDBOX_USER = 'runway-sandbox';
 
 const SSHD = '/usr/sbin/sshd';
 const SETPRIV = '/usr/bin/setpriv';
@@ -188,7 +195,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const dir = path.resolve(opts.dir);
   await mkdir(path.join(dir, 'sshd'), { recursive: true });
   // sshd running as root insists on its privilege separation dir, which a fresh container may lack.
-  if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  const user = asRoot ? await ensureSandboxUser() : os.userInfo().username;
+  if (asRoot) await letTraverse(dir);
   const clientKeyFile = path.join(dir, 'client_ed25519');
   const authorizedKeys = path.join(dir, 'authorized_keys');
   await writeFile(authorizedKeys, `${(await keygen(bin, clientKeyFile, 'runway-sandbox-client')).publicKey}\n`);
@@ -199,6 +209,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       const host = { name, address: `127.0.0.${firstOctet + i}`, port, dir: path.join(dir, 'hosts', name) };
       await rm(host.dir, { recursive: true, force: true });
       await Promise.all([mkdir(host.dir, { recursive: true }), mkdir(confDir, { recursive: true })]);
+      if (asRoot) await run('chown', [user, host.dir]);
       const hostKeyFile = path.join(confDir, 'ssh_host_ed25519_key');
       const full = { ...host, hostKeyFile, ...(await keygen(bin, hostKeyFile, `runway-sandbox-${name}`)) };
       const s = { host: full, config: path.join(confDir, 'sshd_config'), pidFile: path.join(confDir, 'sshd.pid') };
@@ -232,7 +243,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   };
   return {
     dir,
-    user: os.userInfo().username,
+    user,
     clientKeyFile,
     knownHostsFile,
     hosts: states.map((s) => s.host),
@@ -247,4 +258,38 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     startHost: (name) => launch(byName(name)),
     stop,
   };
+}
+
+/** Creates {@link SANDBOX_USER} (system user, `/bin/sh`, home under /var/lib) unless it exists. */
+async function ensureSandboxUser(): Promise<string> {
+  const exists = await run('id', ['-u', SANDBOX_USER]).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    const home = `/var/lib/${SANDBOX_USER}`;
+    // Password '*' rather than useradd's '!': sshd (without PAM) refuses a locked account even for key logins.
+    const args = ['--system', '--create-home', '--home-dir', home, '--shell', '/bin/sh', '--password', '*', SANDBOX_USER];
+    await run('useradd', args).catch(
+      (e: { stderr?: string; message: string }) => {
+        // Another process may have created it at the same moment; only a user that is still missing is an error.
+        return run('id', ['-u', SANDBOX_USER]).catch(() => {
+          throw new Error(`sandbox: cannot create user ${SANDBOX_USER}: ${e.stderr?.trim() || e.message}`);
+        });
+      },
+    );
+  }
+  return SANDBOX_USER;
+}
+
+/**
+ * The sandbox user must reach its host dirs: the sandbox dir becomes 0755 and any ancestor lacking it gets o+x
+ * (traverse only, nothing listed or read) — mkdtemp makes 0700 dirs.
+ */
+async function letTraverse(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (let parent = path.dirname(dir); parent !== path.dirname(parent); parent = path.dirname(parent)) {
+    const mode = (await stat(parent)).mode;
+    if ((mode & 0o001) === 0) await chmod(parent, (mode & 0o7777) | 0o001);
+  }
 }
