@@ -19,13 +19,22 @@ export async function httpProbe(request: HttpProbeRequest): Promise<HttpProbeRes
     attempts++;
     try {
       const response = await fetch(request.url, {
-        signal: AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(request.requestTimeoutMs ?? PROBE_REQUEST_TIMEOUT_MS)]),
+        signal: AbortSignal.any([
+          ctx.cancellationSignal,
+          AbortSignal.timeout(request.requestTimeoutMs ?? PROBE_REQUEST_TIMEOUT_MS),
+        ]),
         redirect: 'manual',
       });
       const body = await response.text();
       const bodyOk = request.expectBody === undefined || body.includes(request.expectBody);
       if (response.status === expectStatus && bodyOk) {
-        return { url: request.url, status: response.status, attempts, durationMs: Date.now() - started, bodyTail: body.slice(-1024) };
+        return {
+          url: request.url,
+          status: response.status,
+          attempts,
+          durationMs: Date.now() - started,
+          bodyTail: body.slice(-1024),
+        };
       }
       last = `HTTP ${response.status}${bodyOk ? '' : `, body lacks "${request.expectBody}"`}: ${body.slice(0, 200)}`;
     } catch (err) {

@@ -30,7 +30,12 @@ export function createResolvePlan(deps: PlanDeps) {
  * Validates an input against its runbook's schema and the config, and builds the plan; throws {@link InputError}.
  * The CLI calls it too, so bad input is refused before anything starts, with the same words.
  */
-export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unknown, schemas?: Record<string, z.ZodType>): Plan {
+export function buildPlan(
+  loaded: LoadedConfig,
+  runbook: string,
+  rawInput: unknown,
+  schemas?: Record<string, z.ZodType>,
+): Plan {
   const input = parseRunInput<Record<string, unknown> & { environment: string }>(runbook, rawInput, schemas);
   const { config } = loaded;
   const environment = config.environments[input.environment];

@@ -4,6 +4,7 @@
  * real sshd hosts on 127.0.0.151+. Prints a Markdown table and writes `.runway/bench/steps-<timestamp>.json`.
  * A measurement, not a test: it checks that every command answered what it should, never how fast.
  */
+import { DEV_SERVER_ARGS } from '../client/dev-server';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
         executable: { type: 'existing-path', path: ensureTemporal() },
         ip: '127.0.0.1',
         searchAttributes: [...SEARCH_ATTRIBUTES],
+        extraArgs: DEV_SERVER_ARGS,
       },
     });
     undo.push(() => env.teardown());

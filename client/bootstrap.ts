@@ -33,7 +33,10 @@ function executable(path: string): boolean {
 /** Finds a command on PATH (or an absolute path); undefined when absent. */
 export function which(command: string): string | undefined {
   if (command.includes('/')) return executable(command) ? command : undefined;
-  return (process.env.PATH ?? '').split(delimiter).map((d) => join(d, command)).find(executable);
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, command))
+    .find(executable);
 }
 
 /** The `temporal` CLI: `$TEMPORAL_CLI`, then PATH, then `.runway/bin/temporal`; undefined when none is there. */
@@ -43,7 +46,10 @@ export function findTemporal(): string | undefined {
     if (!executable(explicit)) throw new Error(`TEMPORAL_CLI=${explicit} is not an executable file`);
     return explicit;
   }
-  return which('temporal') ?? (executable(join(ROOT, '.runway/bin/temporal')) ? join(ROOT, '.runway/bin/temporal') : undefined);
+  return (
+    which('temporal') ??
+    (executable(join(ROOT, '.runway/bin/temporal')) ? join(ROOT, '.runway/bin/temporal') : undefined)
+  );
 }
 
 /** Finds the `temporal` CLI or builds it into `.runway/bin` with `go install` (a minute or two, once). */
@@ -59,7 +65,10 @@ export function ensureTemporal(log: (line: string) => void = console.error): str
   const bin = join(ROOT, '.runway/bin');
   mkdirSync(bin, { recursive: true });
   log(`runway: building the temporal CLI (${TEMPORAL_CLI_MODULE}) into .runway/bin — once, takes a minute or two`);
-  const built = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], { env: { ...process.env, GOBIN: bin }, stdio: 'inherit' });
+  const built = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], {
+    env: { ...process.env, GOBIN: bin },
+    stdio: 'inherit',
+  });
   if (built.status !== 0) throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${built.status})`);
   return join(bin, 'temporal');
 }

@@ -10,7 +10,11 @@ export const FOLLOW_INTERVAL_MS = 500;
  * Shows a run's progress until it ends, then returns its outcome: lines redrawn in place on a TTY, plain event lines
  * (each printed once) in CI logs.
  */
-export async function follow(runway: RunwayClient, handle: WorkflowHandle, out: NodeJS.WriteStream = process.stdout): Promise<Outcome> {
+export async function follow(
+  runway: RunwayClient,
+  handle: WorkflowHandle,
+  out: NodeJS.WriteStream = process.stdout,
+): Promise<Outcome> {
   let done: Outcome | undefined;
   const finished = runway.wait(handle).then((o) => (done = o));
   const printed = new Set<string>();
@@ -28,9 +32,11 @@ export async function follow(runway: RunwayClient, handle: WorkflowHandle, out: 
     }
   };
   for (;;) {
-    const progress = done ? done.report : await runway.progress(handle);
+    // Decide before polling: a run that ends during the poll still gets its final state drawn on the next turn.
+    const ended = done;
+    const progress = ended ? ended.report : await runway.progress(handle);
     if (progress) show(out.isTTY ? renderLines(progress) : progressEvents(progress));
-    if (done) return done;
+    if (ended) return ended;
     await Promise.race([finished, new Promise((r) => setTimeout(r, FOLLOW_INTERVAL_MS))]);
   }
 }

@@ -44,7 +44,11 @@ export class RunwayClient {
   }
 
   /** Validates the input against the runbook and the config (throws InputError: nothing starts), then starts it. */
-  async start(runbook: string, input: unknown, options: StartOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  async start(
+    runbook: string,
+    input: unknown,
+    options: StartOptions = {},
+  ): Promise<WorkflowHandleWithFirstExecutionRunId> {
     const plan = buildPlan(this.loaded, runbook, input);
     const workflowId = options.workflowId ?? `${runbook}:${plan.environment}:${randomUUID().slice(0, 8)}`;
     return this.client.workflow.start(runbook, {

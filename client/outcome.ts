@@ -55,10 +55,18 @@ export function failedOutcome(err: unknown): Outcome {
     return { exitCode: ExitCode.Stopped, status: 'cancelled', message: 'cancelled' };
   }
   if (cause instanceof TerminatedFailure) {
-    return { exitCode: ExitCode.NeedsHuman, status: 'terminated', message: 'terminated: no rollback ran — check the hosts' };
+    return {
+      exitCode: ExitCode.NeedsHuman,
+      status: 'terminated',
+      message: 'terminated: no rollback ran — check the hosts',
+    };
   }
   if (cause instanceof TimeoutFailure) {
-    return { exitCode: ExitCode.NeedsHuman, status: 'timed-out', message: 'workflow execution timed out: no rollback ran' };
+    return {
+      exitCode: ExitCode.NeedsHuman,
+      status: 'timed-out',
+      message: 'workflow execution timed out: no rollback ran',
+    };
   }
   return { exitCode: ExitCode.Failed, status: 'failed', message: cause?.message ?? err.message };
 }

@@ -29,7 +29,9 @@ export function renderLines(progress: RunProgress, now = Date.now()): string[] {
   const lines = [`${progress.runbook} on ${progress.environment || '?'} — ${progress.status} (${seconds(total)})`];
   for (const step of progress.steps) {
     const hosts = Object.entries(step.hosts).map(([name, h]) => hostCell(name, h));
-    lines.push(`  ${MARK[step.status] ?? '?'} ${step.name} ${seconds(stepMs(step, now))}  ${hosts.join('  ')}`.trimEnd());
+    lines.push(
+      `  ${MARK[step.status] ?? '?'} ${step.name} ${seconds(stepMs(step, now))}  ${hosts.join('  ')}`.trimEnd(),
+    );
     if (step.undo) {
       const undoHosts = Object.entries(step.undo.hosts).map(([name, h]) => hostCell(name, h));
       const error = step.undo.error && step.status === 'undo-failed' ? ` — ${step.undo.error}` : '';
@@ -47,7 +49,8 @@ export function progressEvents(progress: RunProgress): string[] {
     for (const [name, host] of Object.entries(step.hosts)) {
       if (host.status !== 'running') events.push(`step "${step.name}" ${hostCell(name, host)}`);
     }
-    if (step.status !== 'running') events.push(`step "${step.name}" ${step.status}${step.error ? `: ${step.error}` : ''}`);
+    if (step.status !== 'running')
+      events.push(`step "${step.name}" ${step.status}${step.error ? `: ${step.error}` : ''}`);
     if (step.undo) {
       for (const [name, host] of Object.entries(step.undo.hosts)) {
         if (host.status !== 'running') events.push(`undo "${step.name}" ${hostCell(name, host)}`);

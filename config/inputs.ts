@@ -16,7 +16,10 @@ const base = {
   timeout: DurationSchema.optional().describe('roll back and stop if the run takes longer'),
 };
 
-function withTimeoutMs<T extends { timeout?: number }>({ timeout, ...rest }: T): Omit<T, 'timeout'> & { timeoutMs?: number } {
+function withTimeoutMs<T extends { timeout?: number }>({
+  timeout,
+  ...rest
+}: T): Omit<T, 'timeout'> & { timeoutMs?: number } {
   return timeout === undefined ? rest : { ...rest, timeoutMs: timeout };
 }
 

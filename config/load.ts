@@ -95,7 +95,9 @@ function locate(
 function keyNode(doc: Document, keys: (string | number)[]): Node | undefined {
   const parent = keys.length === 1 ? doc.contents : doc.getIn(keys.slice(0, -1), true);
   if (!isMap(parent)) return undefined;
-  const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === keys[keys.length - 1]);
+  const pair = parent.items.find(
+    (item) => isPair(item) && isScalar(item.key) && item.key.value === keys[keys.length - 1],
+  );
   return pair && isScalar(pair.key) ? pair.key : undefined;
 }
 
@@ -117,9 +119,11 @@ function tidy(message: string): string {
 }
 
 function resolvePaths(config: RunwayConfig, baseDir: string): RunwayConfig {
-  const abs = (p: string) => (p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(baseDir, p));
+  const abs = (p: string) =>
+    p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(baseDir, p);
   const fileRef = <T extends { file: string } | undefined>(ref: T): T => (ref ? { ...ref, file: abs(ref.file) } : ref);
-  const secret = <T>(ref: T): T => (ref && typeof ref === 'object' && 'file' in ref ? fileRef(ref as { file: string }) as T : ref);
+  const secret = <T>(ref: T): T =>
+    ref && typeof ref === 'object' && 'file' in ref ? (fileRef(ref as { file: string }) as T) : ref;
   const { temporal, ssh, notify } = config;
   return {
     ...config,
@@ -128,7 +132,12 @@ function resolvePaths(config: RunwayConfig, baseDir: string): RunwayConfig {
       apiKey: secret(temporal.apiKey),
       tls:
         temporal.tls && temporal.tls !== true
-          ? { ...temporal.tls, ca: fileRef(temporal.tls.ca), cert: fileRef(temporal.tls.cert), key: fileRef(temporal.tls.key) }
+          ? {
+              ...temporal.tls,
+              ca: fileRef(temporal.tls.ca),
+              cert: fileRef(temporal.tls.cert),
+              key: fileRef(temporal.tls.key),
+            }
           : temporal.tls,
       devServer: { ...temporal.devServer, dbFile: abs(temporal.devServer.dbFile) },
     },

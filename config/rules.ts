@@ -4,7 +4,9 @@ import type { RunwayConfig } from './schema';
 export type Rule = (config: RunwayConfig) => Array<{ path: (string | number)[]; message: string }>;
 
 const sshCredentials: Rule = (config) =>
-  config.ssh.key || config.ssh.agent ? [] : [{ path: ['ssh'], message: 'set key.file or agent: true so Runway can log in' }];
+  config.ssh.key || config.ssh.agent
+    ? []
+    : [{ path: ['ssh'], message: 'set key.file or agent: true so Runway can log in' }];
 
 const uniqueEndpoints: Rule = (config) => {
   const problems: ReturnType<Rule> = [];
@@ -29,9 +31,13 @@ const externalOnly: Rule = (config) => {
   const { address, tls, apiKey } = config.temporal;
   if (address !== 'embedded') return [];
   const problems: ReturnType<Rule> = [];
-  if (tls) problems.push({ path: ['temporal', 'tls'], message: 'tls applies to an external cluster; set temporal.address' });
+  if (tls)
+    problems.push({ path: ['temporal', 'tls'], message: 'tls applies to an external cluster; set temporal.address' });
   if (apiKey) {
-    problems.push({ path: ['temporal', 'apiKey'], message: 'apiKey applies to an external cluster; set temporal.address' });
+    problems.push({
+      path: ['temporal', 'apiKey'],
+      message: 'apiKey applies to an external cluster; set temporal.address',
+    });
   }
   return problems;
 };

@@ -56,7 +56,9 @@ export const SshSchema = z.strictObject({
   knownHosts: z.string().min(1).describe('known_hosts file every host key is verified against'),
   connectTimeout: DurationSchema.default(10_000),
   keepaliveInterval: DurationSchema.default(10_000),
-  heartbeatTimeout: DurationSchema.default(30_000).describe('a command whose worker stops heartbeating this long is retried elsewhere'),
+  heartbeatTimeout: DurationSchema.default(30_000).describe(
+    'a command whose worker stops heartbeating this long is retried elsewhere',
+  ),
   commandTimeout: DurationSchema.default(3_600_000).describe('longest a single command may run'),
   retry: z
     .strictObject({
@@ -68,7 +70,10 @@ export const SshSchema = z.strictObject({
     .describe('how connection failures are retried (a command that ran and failed is not)'),
   trustOnFirstUse: z.boolean().default(false).describe('add unknown host keys to knownHosts instead of refusing'),
   maxChannelsPerHost: z.number().int().min(1).max(64).default(8),
-  journalDir: z.string().default('.runway/journal').describe('where each host journals commands; relative to the login home'),
+  journalDir: z
+    .string()
+    .default('.runway/journal')
+    .describe('where each host journals commands; relative to the login home'),
 });
 
 export const HostSchema = z.strictObject({
@@ -80,7 +85,9 @@ export const HostSchema = z.strictObject({
 });
 
 export const EnvironmentSchema = z.strictObject({
-  hosts: z.record(NameSchema, HostSchema).refine((hosts) => Object.keys(hosts).length > 0, 'an environment needs at least one host'),
+  hosts: z
+    .record(NameSchema, HostSchema)
+    .refine((hosts) => Object.keys(hosts).length > 0, 'an environment needs at least one host'),
   concurrency: z.number().int().min(1).max(500).default(10).describe('most hosts one command runs on at once'),
 });
 

@@ -61,6 +61,8 @@ export function resolveSecret(ref: SecretRef, what: string): Secret {
   try {
     return new Secret(readFileSync(ref.file, 'utf8').replace(/\r?\n$/, ''));
   } catch (err) {
-    throw new Error(`${what}: cannot read ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(
+      `${what}: cannot read ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }

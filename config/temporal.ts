@@ -8,7 +8,9 @@ export interface TemporalTarget {
   namespace: string;
   taskQueue: string;
   embedded: boolean;
-  tls?: { serverNameOverride?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } } | true;
+  tls?:
+    | { serverNameOverride?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } }
+    | true;
   apiKey?: string;
   uiUrl?: string;
 }
@@ -33,7 +35,8 @@ export function temporalTarget(temporal: TemporalConfig, env: NodeJS.ProcessEnv 
     target.tls = {
       serverNameOverride: tls.serverName,
       serverRootCACertificate: tls.ca && readFileSync(tls.ca.file),
-      clientCertPair: tls.cert && tls.key ? { crt: readFileSync(tls.cert.file), key: readFileSync(tls.key.file) } : undefined,
+      clientCertPair:
+        tls.cert && tls.key ? { crt: readFileSync(tls.cert.file), key: readFileSync(tls.key.file) } : undefined,
     };
   }
   if (temporal.apiKey) {

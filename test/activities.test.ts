@@ -25,7 +25,14 @@ describe('activities', () => {
     world = await startWorld('acts', 1, { names: ['web-1'], firstOctet: 111 });
     pool = new SshPool(loadConfig(world.configFile).config.ssh);
     const h = world.sandbox.hosts[0];
-    host = { name: h.name, address: h.address, port: h.port, user: world.sandbox.user, roles: ['web'], journalDir: `${h.dir}/journal` };
+    host = {
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      user: world.sandbox.user,
+      roles: ['web'],
+      journalDir: `${h.dir}/journal`,
+    };
   });
   afterAll(async () => {
     pool?.close();
@@ -36,7 +43,10 @@ describe('activities', () => {
     const exec = () => createExec({ pool, commandTimeoutMs: 30_000 });
 
     it('keeps the last 16 KB of each stream in the result and reports the full sizes', async () => {
-      const result = await runActivity(exec(), { host, command: "head -c 100000 /dev/zero | tr '\\0' a; printf end; echo err >&2" });
+      const result = await runActivity(exec(), {
+        host,
+        command: "head -c 100000 /dev/zero | tr '\\0' a; printf end; echo err >&2",
+      });
       expect(result.stdoutBytes).toBe(100_003);
       expect(result.stdout).toHaveLength(TAIL_BYTES);
       expect(result.stdout.endsWith('aend')).toBe(true);
@@ -46,8 +56,11 @@ describe('activities', () => {
     it('returns a non-zero exit as a result (the workflow decides), and kills a command past its timeout', async () => {
       expect((await runActivity(exec(), { host, command: 'exit 3' })).exitCode).toBe(3);
       const started = Date.now();
-      const failure = await runActivity(exec(), { host, command: `echo $$ > ${host.journalDir}/../slow.pid; exec sleep 30`, timeoutMs: 1_000 })
-        .catch((e: unknown) => e);
+      const failure = await runActivity(exec(), {
+        host,
+        command: `echo $$ > ${host.journalDir}/../slow.pid; exec sleep 30`,
+        timeoutMs: 1_000,
+      }).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ApplicationFailure);
       expect((failure as ApplicationFailure).type).toBe('CommandTimedOut');
       expect((failure as ApplicationFailure).nonRetryable).toBe(true);
@@ -89,16 +102,22 @@ describe('activities', () => {
     it('refuses an artifact whose sha256 is not the expected one, leaving the host as it was', async () => {
       const { file } = local();
       const remotePath = join(world.sandbox.hosts[0].dir, 'other.bin');
-      const failure = await runActivity(upload(), { host, localPath: file, remotePath, sha256: 'f'.repeat(64) })
-        .catch((e: unknown) => e);
+      const failure = await runActivity(upload(), { host, localPath: file, remotePath, sha256: 'f'.repeat(64) }).catch(
+        (e: unknown) => e,
+      );
       expect((failure as ApplicationFailure).type).toBe('ChecksumMismatch');
       expect(existsSync(remotePath)).toBe(false);
     });
 
     it('refuses a missing local file clearly', async () => {
-      const failure = await runActivity(upload(), { host, localPath: '/nonexistent/artifact.tgz', remotePath: '/tmp/x' })
-        .catch((e: unknown) => e);
-      expect((failure as ApplicationFailure).message).toBe('upload to web-1: /nonexistent/artifact.tgz does not exist on the worker');
+      const failure = await runActivity(upload(), {
+        host,
+        localPath: '/nonexistent/artifact.tgz',
+        remotePath: '/tmp/x',
+      }).catch((e: unknown) => e);
+      expect((failure as ApplicationFailure).message).toBe(
+        'upload to web-1: /nonexistent/artifact.tgz does not exist on the worker',
+      );
     });
   });
 
@@ -119,16 +138,27 @@ describe('activities', () => {
 
     it('retries until the answer is as expected', async () => {
       hits = 0;
-      const result = await runActivity(httpProbe, { url: `${url}/flaky`, expectBody: 'version=2', deadlineMs: 10_000, intervalMs: 100 });
+      const result = await runActivity(httpProbe, {
+        url: `${url}/flaky`,
+        expectBody: 'version=2',
+        deadlineMs: 10_000,
+        intervalMs: 100,
+      });
       expect(result).toMatchObject({ status: 200, attempts: 3 });
     });
 
     it('fails, not retryable, at the deadline, naming the last answer', async () => {
-      const failure = await runActivity(httpProbe, { url: `${url}/other`, expectBody: 'version=2', deadlineMs: 700, intervalMs: 100 })
-        .catch((e: unknown) => e);
+      const failure = await runActivity(httpProbe, {
+        url: `${url}/other`,
+        expectBody: 'version=2',
+        deadlineMs: 700,
+        intervalMs: 100,
+      }).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ApplicationFailure);
       expect((failure as ApplicationFailure).nonRetryable).toBe(true);
-      expect((failure as ApplicationFailure).message).toMatch(/did not answer 200 within 700 ms .*body lacks "version=2"/);
+      expect((failure as ApplicationFailure).message).toMatch(
+        /did not answer 200 within 700 ms .*body lacks "version=2"/,
+      );
     });
   });
 
@@ -145,18 +175,28 @@ describe('activities', () => {
     });
 
     it('heartbeats keep a command longer than the heartbeat timeout (3 s) on its first attempt', async () => {
-      const handle = await runway.start('exec', { environment: 'test', hosts: ['web-1'], command: 'sleep 7; echo slept' });
+      const handle = await runway.start('exec', {
+        environment: 'test',
+        hosts: ['web-1'],
+        command: 'sleep 7; echo slept',
+      });
       const outcome = await runway.wait(handle);
       expect(outcome.exitCode).toBe(0);
       const history = await handle.fetchHistory();
-      const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+      const attempts = history
+        .events!.filter((e) => e.activityTaskStartedEventAttributes)
+        .map((e) => e.activityTaskStartedEventAttributes!.attempt);
       expect(attempts.every((a) => a === 1)).toBe(true);
       expect(outcome.report?.steps[0].hosts['web-1']).toMatchObject({ stdoutTail: 'slept\n' });
     });
 
     it('a host that comes back while its command is being retried: the run completes and the command ran once', async () => {
       await world.sandbox.stopHost('web-1');
-      const handle = await runway.start('exec', { environment: 'test', hosts: ['web-1'], command: 'echo x >> "$RUNWAY_HOST_DIR/back"' });
+      const handle = await runway.start('exec', {
+        environment: 'test',
+        hosts: ['web-1'],
+        command: 'echo x >> "$RUNWAY_HOST_DIR/back"',
+      });
       await new Promise((r) => setTimeout(r, 1_500));
       await world.sandbox.startHost('web-1');
       const outcome = await runway.wait(handle);

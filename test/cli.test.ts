@@ -1,24 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
-import type { RunwayClient } from '../client/lib';
-import { connectClient, runCli, startWorker, startWorld, temporalAddress, waitFor, type TestWorld } from './support/harness';
+import { runCli, temporalAddress, useLiveWorld, waitFor } from './support/harness';
 
 /** The `runway` CLI as CI uses it: real process, real worker, real hosts; exit codes as in DESIGN.md. */
 describe('runway CLI', () => {
-  let world: TestWorld;
-  let worker: Awaited<ReturnType<typeof startWorker>>;
-  let runway: RunwayClient;
-  const cli = (...args: string[]) => runCli(['-c', world.configFile, ...args]);
-
-  beforeAll(async () => {
-    world = await startWorld('cli', 2, { names: ['web-1', 'web-2'], firstOctet: 81 });
-    worker = await startWorker(world);
-    runway = await connectClient(world);
-  });
-  afterAll(async () => {
-    await runway?.close();
-    await worker?.stop();
-    await world?.stop();
-  });
+  const live = useLiveWorld('cli', 2, { names: ['web-1', 'web-2'], firstOctet: 81 });
+  const cli = (...args: string[]) => runCli(['-c', live.world.configFile, ...args]);
 
   it('exec runs a command line on a role, prints each host, progress lines and the run link; exit 0', async () => {
     const result = await cli('exec', '-e', 'test', '-r', 'web', '-b', '1', '--', 'echo', 'hi from $RUNWAY_HOST');
@@ -61,7 +47,10 @@ describe('runway CLI', () => {
       ],
     };
     await cli('run', 'steps', '--input', JSON.stringify(input), '--id', 'cli-cancel-1');
-    await waitFor('step "long" to run', async () => (await runway.progress(runway.handle('cli-cancel-1')))?.steps[1]?.status === 'running');
+    await waitFor(
+      'step "long" to run',
+      async () => (await live.runway.progress(live.runway.handle('cli-cancel-1')))?.steps[1]?.status === 'running',
+    );
     const result = await cli('cancel', 'cli-cancel-1', '--wait');
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('cancelled');

@@ -22,7 +22,10 @@ describe('runway dev', () => {
     configFile = join(mkdtempSync(join(tmpdir(), 'runway-devcfg-')), 'runway.yml');
     const text = readFileSync(world.configFile, 'utf8').replace(/^temporal:[\s\S]*$/m, '');
     writeFileSync(configFile, text);
-    appendFileSync(configFile, `temporal:\n  devServer: { port: ${port}, uiPort: ${uiPort}, dbFile: ${join(world.dir, 'temporal.db')} }\n`);
+    appendFileSync(
+      configFile,
+      `temporal:\n  devServer: { port: ${port}, uiPort: ${uiPort}, dbFile: ${join(world.dir, 'temporal.db')} }\n`,
+    );
   });
   afterAll(async () => {
     await world?.stop();
@@ -33,7 +36,11 @@ describe('runway dev', () => {
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    return waitFor('runway dev to poll', () => output.includes('worker polling') && { child, output: () => output }, 90_000);
+    return waitFor(
+      'runway dev to poll',
+      () => output.includes('worker polling') && { child, output: () => output },
+      90_000,
+    );
   }
 
   async function interrupt(child: ChildProcess): Promise<number | null> {
@@ -50,17 +57,35 @@ describe('runway dev', () => {
       const ui = await fetch(`http://localhost:${uiPort}/`);
       expect(ui.status).toBe(200);
 
-      const result = await runCli(['-c', configFile, 'exec', '-e', 'test', '-r', 'web', '--json', '--', 'echo', 'hello']);
+      const result = await runCli([
+        '-c',
+        configFile,
+        'exec',
+        '-e',
+        'test',
+        '-r',
+        'web',
+        '--json',
+        '--',
+        'echo',
+        'hello',
+      ]);
       expect(result.code).toBe(0);
       const { report } = JSON.parse(result.stdout);
       workflowId = report.workflowId;
-      expect(report.url).toBe(`http://localhost:${uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${report.runId}/history`);
+      expect(report.url).toBe(
+        `http://localhost:${uiPort}/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${report.runId}/history`,
+      );
 
       // The Web UI's own API lists the run by its search attributes.
-      const query = encodeURIComponent(`RunwayRunbook="exec" AND RunwayStatus="succeeded" AND WorkflowId="${workflowId}"`);
+      const query = encodeURIComponent(
+        `RunwayRunbook="exec" AND RunwayStatus="succeeded" AND WorkflowId="${workflowId}"`,
+      );
       const listed = await waitFor('the run in the Web UI', async () => {
         const res = await fetch(`http://localhost:${uiPort}/api/v1/namespaces/default/workflows?query=${query}`);
-        const body = (await res.json()) as { executions?: Array<{ execution: { workflowId: string }; searchAttributes?: unknown }> };
+        const body = (await res.json()) as {
+          executions?: Array<{ execution: { workflowId: string }; searchAttributes?: unknown }>;
+        };
         return body.executions?.length ? body.executions : undefined;
       });
       expect(listed[0].execution.workflowId).toBe(workflowId);

@@ -26,16 +26,30 @@ describe('mapLimit and batches (pure)', () => {
   it('never runs more than the limit at once, and with stopOnError skips what had not started', async () => {
     let running = 0;
     let peak = 0;
-    const results = await mapLimit([...Array(8).keys()], 3, async (i) => {
-      if (i === 1) throw new Error('boom');
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 10));
-      running--;
-      return i;
-    }, true);
+    const results = await mapLimit(
+      [...Array(8).keys()],
+      3,
+      async (i) => {
+        if (i === 1) throw new Error('boom');
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 10));
+        running--;
+        return i;
+      },
+      true,
+    );
     expect(peak).toBe(2);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
   });
 
   it('keeps `limit` running at once', async () => {
@@ -62,7 +76,12 @@ describe('mapLimit and batches (pure)', () => {
  */
 describe('fan-out through the engine (typed fake activities)', () => {
   const hosts: HostRef[] = Array.from({ length: 6 }, (_, i) => ({
-    name: `h${i + 1}`, address: `10.0.0.${i + 1}`, port: 22, user: 'deploy', roles: ['web'], journalDir: '.runway/journal',
+    name: `h${i + 1}`,
+    address: `10.0.0.${i + 1}`,
+    port: 22,
+    user: 'deploy',
+    roles: ['web'],
+    journalDir: '.runway/journal',
   }));
   const log: string[] = [];
   let running = 0;
@@ -72,11 +91,20 @@ describe('fan-out through the engine (typed fake activities)', () => {
   const fake: Activities = {
     async resolvePlan({ runbook, input }) {
       const i = input as { environment: string; batchSize?: number | string; command: string };
-      if (i.environment !== 'fake') throw ApplicationFailure.nonRetryable('input.environment: unknown environment', 'InvalidInput');
+      if (i.environment !== 'fake')
+        throw ApplicationFailure.nonRetryable('input.environment: unknown environment', 'InvalidInput');
       const plan: Plan = {
-        runbook, environment: 'fake', hosts, concurrency: 2, namespace: 'default',
+        runbook,
+        environment: 'fake',
+        hosts,
+        concurrency: 2,
+        namespace: 'default',
         input: { ...i, batchSize: i.batchSize ?? '100%' },
-        timing: { heartbeatTimeoutMs: 10_000, commandTimeoutMs: 60_000, retry: { maximumAttempts: 1, initialIntervalMs: 100, maximumIntervalMs: 100 } },
+        timing: {
+          heartbeatTimeoutMs: 10_000,
+          commandTimeoutMs: 60_000,
+          retry: { maximumAttempts: 1, initialIntervalMs: 100, maximumIntervalMs: 100 },
+        },
       };
       return plan;
     },
@@ -89,10 +117,23 @@ describe('fan-out through the engine (typed fake activities)', () => {
       log.push(`end ${host.name}`);
       running--;
       const exitCode = failOn.has(host.name) ? 1 : 0;
-      return { host: host.name, exitCode, stdout: `${command} on ${host.name}\n`, stderr: '', stdoutBytes: 0, stderrBytes: 0, durationMs: 50, reattached: false };
+      return {
+        host: host.name,
+        exitCode,
+        stdout: `${command} on ${host.name}\n`,
+        stderr: '',
+        stdoutBytes: 0,
+        stderrBytes: 0,
+        durationMs: 50,
+        reattached: false,
+      };
     },
-    sshUpload: async () => { throw new Error('not used'); },
-    httpProbe: async () => { throw new Error('not used'); },
+    sshUpload: async () => {
+      throw new Error('not used');
+    },
+    httpProbe: async () => {
+      throw new Error('not used');
+    },
   };
 
   let worker: Worker;
@@ -103,7 +144,12 @@ describe('fan-out through the engine (typed fake activities)', () => {
 
   beforeAll(async () => {
     const native = await NativeConnection.connect({ address: temporalAddress() });
-    worker = await Worker.create({ connection: native, taskQueue, activities: fake, workflowBundle: { codePath: process.env.RUNWAY_TEST_BUNDLE! } });
+    worker = await Worker.create({
+      connection: native,
+      taskQueue,
+      activities: fake,
+      workflowBundle: { codePath: process.env.RUNWAY_TEST_BUNDLE! },
+    });
     running$ = worker.run();
     connection = await Connection.connect({ address: temporalAddress() });
     client = new Client({ connection });
@@ -120,7 +166,11 @@ describe('fan-out through the engine (typed fake activities)', () => {
   });
 
   const exec = (input: Record<string, unknown>) =>
-    client.workflow.execute('exec', { taskQueue, workflowId: `fanout-${Math.random()}`, args: [{ environment: 'fake', role: 'web', command: 'x', ...input }] }) as Promise<RunReport>;
+    client.workflow.execute('exec', {
+      taskQueue,
+      workflowId: `fanout-${Math.random()}`,
+      args: [{ environment: 'fake', role: 'web', command: 'x', ...input }],
+    }) as Promise<RunReport>;
 
   it('runs one command on every host with at most `concurrency` at once, results per host', async () => {
     const report = await exec({});
@@ -151,7 +201,11 @@ describe('fan-out through the engine (typed fake activities)', () => {
 
   it('an unknown environment ends the run invalid (exit 2) before any command', async () => {
     const failure = await client.workflow
-      .execute('exec', { taskQueue, workflowId: `fanout-bad-${Math.random()}`, args: [{ environment: 'nope', role: 'web', command: 'x' }] })
+      .execute('exec', {
+        taskQueue,
+        workflowId: `fanout-bad-${Math.random()}`,
+        args: [{ environment: 'nope', role: 'web', command: 'x' }],
+      })
       .catch((e: unknown) => e);
     expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('InvalidInput');
     expect(log).toEqual([]);

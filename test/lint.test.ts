@@ -11,11 +11,15 @@ interface LintResult {
 
 /** Runs the project's ESLint as a user would (its own process: ESLint loads its config with dynamic import). */
 function lint(targets: string[]): LintResult[] {
-  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules/eslint/bin/eslint.js'), '--format', 'json', ...targets], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const run = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/eslint/bin/eslint.js'), '--format', 'json', ...targets],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (run.status !== 0 && run.status !== 1) throw new Error(`eslint failed (${run.status}): ${run.stderr}`);
   return JSON.parse(run.stdout) as LintResult[];
 }
@@ -61,5 +65,18 @@ describe('lint', () => {
     } finally {
       rmSync(probe, { force: true });
     }
+  });
+
+  it('the tree is formatted with Prettier (printWidth 120, single quotes)', () => {
+    const run = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/prettier/bin/prettier.cjs'), '--check', '**/*.ts'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
+    expect(run.stdout + run.stderr).toContain('All matched files use Prettier code style!');
+    expect(run.status).toBe(0);
   });
 });

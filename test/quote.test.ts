@@ -46,7 +46,14 @@ describe('quoting on a real host', () => {
     const { config } = loadConfig(world.configFile);
     pool = new SshPool(config.ssh);
     const h = world.sandbox.hosts[0];
-    host = { name: h.name, address: h.address, port: h.port, user: world.sandbox.user, roles: [], journalDir: `${h.dir}/journal` };
+    host = {
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      user: world.sandbox.user,
+      roles: [],
+      journalDir: `${h.dir}/journal`,
+    };
     canary = join(h.dir, 'CANARY');
   });
   afterAll(async () => {

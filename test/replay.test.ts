@@ -19,7 +19,13 @@ describe('replay of recorded histories', () => {
 
   it('has histories for every shipped runbook', async () => {
     const runbooks = Object.keys(await import('../runbooks'));
-    const recorded = new Set(FILES.map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
+    const recorded = new Set(
+      FILES.map(
+        (f) =>
+          JSON.parse(readFileSync(join(DIR, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType
+            .name,
+      ),
+    );
     expect(runbooks.filter((r) => !recorded.has(r))).toEqual([]);
   });
 

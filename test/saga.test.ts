@@ -1,32 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { RunwayClient } from '../client/lib';
 import type { StepsParams } from '../config/inputs';
 import { UNDO_ATTEMPTS } from '../workflows/saga';
-import { connectClient, runCli, startWorker, startWorld, waitFor, type TestWorld } from './support/harness';
+import { runCli, useLiveWorld, waitFor } from './support/harness';
 
 /** The saga on real hosts: the `steps` runbook writes what it does and undoes to a log in each host's own dir. */
 describe('saga: step / undo', () => {
-  let world: TestWorld;
-  let worker: Awaited<ReturnType<typeof startWorker>>;
-  let runway: RunwayClient;
+  const live = useLiveWorld('saga', 2, { names: ['web-1', 'web-2'], firstOctet: 61 });
   let run = 0;
-
-  beforeAll(async () => {
-    world = await startWorld('saga', 2, { names: ['web-1', 'web-2'], firstOctet: 61 });
-    worker = await startWorker(world);
-    runway = await connectClient(world);
-  });
-  afterAll(async () => {
-    await runway?.close();
-    await worker?.stop();
-    await world?.stop();
-  });
 
   /** Each run logs to its own file, so runs never see each other's lines. */
   function logOf(host: number, id: number): string[] {
-    const file = join(world.sandbox.hosts[host].dir, `log-${id}`);
+    const file = join(live.world.sandbox.hosts[host].dir, `log-${id}`);
     return readFileSync(file, 'utf8').trim().split('\n');
   }
   const log = (id: number) => `"$RUNWAY_HOST_DIR/log-${id}"`;
@@ -50,7 +36,7 @@ describe('saga: step / undo', () => {
         async ([n, k]) => {
           const id = ++run;
           const input = plan(id, n, { [k]: { run: `echo do ${k} >> ${log(id)}; exit 7` } });
-          const outcome = await runway.wait(await runway.start('steps', input));
+          const outcome = await live.runway.wait(await live.runway.start('steps', input));
           const expected = [
             ...Array.from({ length: k }, (_, i) => `do ${i + 1}`),
             ...Array.from({ length: k - 1 }, (_, i) => `undo ${k - 1 - i}`),
@@ -72,32 +58,34 @@ describe('saga: step / undo', () => {
 
   it('a run with no failure undoes nothing and succeeds', async () => {
     const id = ++run;
-    const outcome = await runway.wait(await runway.start('steps', plan(id, 3)));
+    const outcome = await live.runway.wait(await live.runway.start('steps', plan(id, 3)));
     expect(outcome.exitCode).toBe(0);
     expect(logOf(0, id)).toEqual(['do 1', 'do 2', 'do 3']);
   });
 
   it('cancelling a running run kills the running command and undoes the completed steps in reverse', async () => {
     const id = ++run;
-    const pidFile = (h: number) => join(world.sandbox.hosts[h].dir, `sleeper-${id}`);
+    const pidFile = (h: number) => join(live.world.sandbox.hosts[h].dir, `sleeper-${id}`);
     const input = plan(id, 4, { 3: { run: `echo $$ > "$RUNWAY_HOST_DIR/sleeper-${id}"; exec sleep 120` } });
-    const handle = await runway.start('steps', input);
+    const handle = await live.runway.start('steps', input);
     await waitFor('step 3 to be running on both hosts', async () => {
-      const progress = await runway.progress(handle);
+      const progress = await live.runway.progress(handle);
       const step = progress?.steps[2];
-      return step?.status === 'running' && Object.keys(step.hosts).length === 2 && readPid(pidFile(0)) && readPid(pidFile(1));
+      return (
+        step?.status === 'running' && Object.keys(step.hosts).length === 2 && readPid(pidFile(0)) && readPid(pidFile(1))
+      );
     });
     const pids = [readPid(pidFile(0))!, readPid(pidFile(1))!];
     expect(pids.every(alive)).toBe(true);
     await handle.cancel();
-    const outcome = await runway.wait(handle);
+    const outcome = await live.runway.wait(handle);
     expect(outcome.exitCode).toBe(4);
     expect(outcome.status).toBe('cancelled');
     expect(logOf(0, id)).toEqual(['do 1', 'do 2', 'undo 2', 'undo 1']);
     expect(logOf(1, id)).toEqual(['do 1', 'do 2', 'undo 2', 'undo 1']);
     expect(pids.some(alive)).toBe(false);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
-    const progress = await runway.progress(handle);
+    const progress = await live.runway.progress(handle);
     expect(progress?.status).toBe('cancelled');
     expect(progress?.steps.map((s) => s.status)).toEqual(['undone', 'undone', 'failed']);
   });
@@ -106,7 +94,7 @@ describe('saga: step / undo', () => {
     const id = ++run;
     const input = { ...plan(id, 3, { 2: { run: 'sleep 60' } }), timeout: '3s' };
     const started = Date.now();
-    const outcome = await runway.wait(await runway.start('steps', input));
+    const outcome = await live.runway.wait(await live.runway.start('steps', input));
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(outcome.exitCode).toBe(4);
     expect(outcome.status).toBe('timed-out');
@@ -120,7 +108,15 @@ describe('saga: step / undo', () => {
       2: { undo: `echo undo-try 2 >> ${log(id)}; exit 1` },
       3: { run: 'exit 1' },
     });
-    const result = await runCli(['-c', world.configFile, 'run', 'steps', '--input', JSON.stringify(input), '--wait']);
+    const result = await runCli([
+      '-c',
+      live.world.configFile,
+      'run',
+      'steps',
+      '--input',
+      JSON.stringify(input),
+      '--wait',
+    ]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/rollback INCOMPLETE: undo of "step 2" failed/);
     // The failing undo was tried UNDO_ATTEMPTS times; the older step was still undone.
@@ -138,9 +134,13 @@ describe('saga: step / undo', () => {
       hosts: ['web-1'],
       steps: [{ name: 'flaky', run: `echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 3 ]`, retry: 2 }],
     };
-    const outcome = await runway.wait(await runway.start('steps', input));
+    const outcome = await live.runway.wait(await live.runway.start('steps', input));
     expect(outcome.exitCode).toBe(0);
-    expect(readFileSync(join(world.sandbox.hosts[0].dir, `tries-${id}`), 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(
+      readFileSync(join(live.world.sandbox.hosts[0].dir, `tries-${id}`), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(3);
   });
 });
 

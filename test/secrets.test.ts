@@ -9,7 +9,9 @@ import { historyText } from './support/history';
 describe('secrets are references, resolved late and printed as [REDACTED]', () => {
   it('a Secret never prints its value', () => {
     const s = new Secret('hunter2');
-    expect([String(s), `${s}`, JSON.stringify({ s }), inspect(s), inspect({ nested: { s } })].join(' ')).not.toContain('hunter2');
+    expect([String(s), `${s}`, JSON.stringify({ s }), inspect(s), inspect({ nested: { s } })].join(' ')).not.toContain(
+      'hunter2',
+    );
     expect(s.reveal()).toBe('hunter2');
   });
 
@@ -26,7 +28,12 @@ describe('secrets are references, resolved late and printed as [REDACTED]', () =
 
   it('temporal: env overrides, embedded defaults, TLS files and an API key from the environment', () => {
     const embedded = temporalTarget(TemporalSchema.parse({}), {});
-    expect(embedded).toMatchObject({ address: '127.0.0.1:7233', embedded: true, uiUrl: 'http://localhost:8233', taskQueue: 'runway' });
+    expect(embedded).toMatchObject({
+      address: '127.0.0.1:7233',
+      embedded: true,
+      uiUrl: 'http://localhost:8233',
+      taskQueue: 'runway',
+    });
     const dir = join(__dirname, '..', '.runway');
     writeFileSync(join(dir, 'ca.pem'), 'CA');
     writeFileSync(join(dir, 'cert.pem'), 'CERT');
@@ -34,16 +41,29 @@ describe('secrets are references, resolved late and printed as [REDACTED]', () =
     const external = temporalTarget(
       TemporalSchema.parse({
         address: 'temporal.internal:7233',
-        tls: { serverName: 'temporal', ca: { file: join(dir, 'ca.pem') }, cert: { file: join(dir, 'cert.pem') }, key: { file: join(dir, 'key.pem') } },
+        tls: {
+          serverName: 'temporal',
+          ca: { file: join(dir, 'ca.pem') },
+          cert: { file: join(dir, 'cert.pem') },
+          key: { file: join(dir, 'key.pem') },
+        },
       }),
       { TEMPORAL_NAMESPACE: 'ops' },
     );
-    expect(external).toMatchObject({ address: 'temporal.internal:7233', namespace: 'ops', embedded: false, uiUrl: undefined });
+    expect(external).toMatchObject({
+      address: 'temporal.internal:7233',
+      namespace: 'ops',
+      embedded: false,
+      uiUrl: undefined,
+    });
     expect(external.tls).toMatchObject({ serverNameOverride: 'temporal', serverRootCACertificate: Buffer.from('CA') });
     process.env.RUNWAY_TEST_API_KEY = 'key-123';
-    const cloud = temporalTarget(TemporalSchema.parse({ address: 'x.tmprl.cloud:7233', apiKey: { env: 'RUNWAY_TEST_API_KEY' } }), {
-      TEMPORAL_ADDRESS: 'override:7233',
-    });
+    const cloud = temporalTarget(
+      TemporalSchema.parse({ address: 'x.tmprl.cloud:7233', apiKey: { env: 'RUNWAY_TEST_API_KEY' } }),
+      {
+        TEMPORAL_ADDRESS: 'override:7233',
+      },
+    );
     expect(cloud).toMatchObject({ address: 'override:7233', apiKey: 'key-123', tls: true });
   });
 });
@@ -65,7 +85,10 @@ describe('no secret reaches a history, a report or a log', () => {
     process.env.RUNWAY_TEST_PASSPHRASE = passphrase;
     process.env.RUNWAY_TEST_SLACK = token;
     const config = readFileSync(world.configFile, 'utf8')
-      .replace(/key: \{ file: .* \}/, `key: { file: ${JSON.stringify(key)}, passphrase: { env: RUNWAY_TEST_PASSPHRASE } }`)
+      .replace(
+        /key: \{ file: .* \}/,
+        `key: { file: ${JSON.stringify(key)}, passphrase: { env: RUNWAY_TEST_PASSPHRASE } }`,
+      )
       .concat('notify:\n  slack: { channel: "#ops", token: { env: RUNWAY_TEST_SLACK } }\n');
     writeFileSync(world.configFile, config);
     for (const method of ['log', 'warn', 'error', 'info'] as const) {

@@ -11,7 +11,8 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     for (const key of SEARCH_ATTRIBUTES) {
-      if (!customAttributes?.[key.name]) missing[key.name] = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+      if (!customAttributes?.[key.name])
+        missing[key.name] = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
     }
     if (Object.keys(missing).length === 0) return undefined;
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
@@ -20,7 +21,9 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     const names = Object.keys(missing).length > 0 ? Object.keys(missing) : SEARCH_ATTRIBUTES.map((k) => k.name);
     return (
       `could not register search attributes (${(err as Error).message}); ask an admin to run: ` +
-      names.map((n) => `temporal operator search-attribute create --namespace ${namespace} --name ${n} --type Keyword`).join(' && ')
+      names
+        .map((n) => `temporal operator search-attribute create --namespace ${namespace} --name ${n} --type Keyword`)
+        .join(' && ')
     );
   }
 }

@@ -18,11 +18,14 @@ export interface WorkerOptions {
 }
 
 /** Builds a worker for the config's task queue; the caller runs it (`worker.run()`) and shuts it down. */
-export async function createRunwayWorker(options: WorkerOptions): Promise<{ worker: Worker; pool: SshPool; loaded: LoadedConfig }> {
+export async function createRunwayWorker(
+  options: WorkerOptions,
+): Promise<{ worker: Worker; pool: SshPool; loaded: LoadedConfig }> {
   const loaded = loadConfig(options.configFile);
   const target = temporalTarget(loaded.config.temporal);
   const connection =
-    options.connection ?? (await NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey }));
+    options.connection ??
+    (await NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey }));
   const pool = new SshPool(loaded.config.ssh);
   const activities = createActivities({
     config: () => loadConfig(options.configFile),

@@ -13,7 +13,12 @@ export const FailureType = {
 
 /** A command that ran and exited non-zero on at least one host. Carries every host's result in its details. */
 export function commandFailed(message: string, results: ExecResult[]): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.CommandFailed, message, nonRetryable: true, details: [results] });
+  return ApplicationFailure.create({
+    type: FailureType.CommandFailed,
+    message,
+    nonRetryable: true,
+    details: [results],
+  });
 }
 
 /** The innermost message of a failure chain: what actually went wrong, without the wrapping layers. */

@@ -1,8 +1,6 @@
 /** The outcome of one item of a bounded fan-out. */
 export type Settled<R> =
-  | { status: 'fulfilled'; value: R }
-  | { status: 'rejected'; reason: unknown }
-  | { status: 'skipped' };
+  { status: 'fulfilled'; value: R } | { status: 'rejected'; reason: unknown } | { status: 'skipped' };
 
 /** When a fan-out stops starting new items: on a rejection, and optionally on a value that counts as a failure. */
 export interface StopPolicy<R> {

@@ -2,14 +2,7 @@ import { defineQuery } from '@temporalio/workflow';
 
 /** Where a run is. `failed` means failed and fully rolled back; `rollback-incomplete` needs a human. */
 export type RunStatus =
-  | 'running'
-  | 'rolling-back'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled'
-  | 'timed-out'
-  | 'invalid'
-  | 'rollback-incomplete';
+  'running' | 'rolling-back' | 'succeeded' | 'failed' | 'cancelled' | 'timed-out' | 'invalid' | 'rollback-incomplete';
 
 export type StepStatus = 'running' | 'succeeded' | 'failed' | 'undoing' | 'undone' | 'undo-failed';
 export type HostStatus = 'running' | 'succeeded' | 'failed' | 'skipped';

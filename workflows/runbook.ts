@@ -61,7 +61,9 @@ export async function runbook<I extends RunInput>(
     return finish(progress, isCancellation(err) ? 'cancelled' : 'invalid', describeError(err));
   }
   progress.environment = plan.environment;
-  progress.url = plan.uiUrl && `${plan.uiUrl}/namespaces/${plan.namespace}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history`;
+  progress.url =
+    plan.uiUrl &&
+    `${plan.uiUrl}/namespaces/${plan.namespace}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history`;
   setStatus(progress, 'running');
 
   const saga = new Saga(progress.steps);
@@ -84,7 +86,13 @@ export async function runbook<I extends RunInput>(
     const cancelled = isCancellation(err);
     setStatus(progress, 'rolling-back');
     const complete = await saga.compensate();
-    const status: RunStatus = !complete ? 'rollback-incomplete' : timedOut ? 'timed-out' : cancelled ? 'cancelled' : 'failed';
+    const status: RunStatus = !complete
+      ? 'rollback-incomplete'
+      : timedOut
+        ? 'timed-out'
+        : cancelled
+          ? 'cancelled'
+          : 'failed';
     const why = timedOut ? `did not finish within ${deadline} ms` : cancelled ? 'cancelled' : describeError(err);
     return finish(progress, status, why);
   } finally {

@@ -34,7 +34,11 @@ export function createExec(deps: ExecDeps) {
     const onCancel = () => stop.abort(ctx.cancellationSignal.reason);
     ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
     try {
-      const answer = await deps.pool.exec(host, execScript(host.journalDir, key, request.command, deps.tailBytes), stop.signal);
+      const answer = await deps.pool.exec(
+        host,
+        execScript(host.journalDir, key, request.command, deps.tailBytes),
+        stop.signal,
+      );
       const parsed = parseAnswer(answer.stdout);
       if (!parsed) {
         if (answer.code === undefined) throw transport(host, new Error('connection lost while the command ran'));
@@ -52,7 +56,10 @@ export function createExec(deps: ExecDeps) {
         );
       }
       if (header.mode === 'unwritable') {
-        throw ApplicationFailure.nonRetryable(`${host.name}: cannot create the journal directory ${host.journalDir}`, 'JournalUnwritable');
+        throw ApplicationFailure.nonRetryable(
+          `${host.name}: cannot create the journal directory ${host.journalDir}`,
+          'JournalUnwritable',
+        );
       }
       return {
         host: host.name,

@@ -19,17 +19,19 @@ export function journalKey(workflowId: string, runId: string, activityId: string
   return createHash('sha256').update(`${workflowId}\n${runId}\n${activityId}`).digest('hex').slice(0, 32);
 }
 
-/** The wrapper that runs `command` at most once under `dir/key` and prints the header and both output tails. */
+/**
+ * The wrapper that runs `command` at most once under `dir/key` and prints the header and both output tails. It keeps
+ * to shell builtins where it can — every process it starts costs the host a fork and an exec on every command.
+ */
 export function execScript(dir: string, key: string, command: string, tailBytes = TAIL_BYTES): string {
   const entry = quote(`${dir}/${key}`);
   // The runner is the leader of a new session, so the ssh connection dropping cannot reach it, and cancelling can
-  // signal its whole process group. It writes `exit` (via rename, so it is whole) before it ends.
-  const runner =
-    'trap "" HUP; echo $$ >"$1/pid.tmp" && mv "$1/pid.tmp" "$1/pid"; ' +
-    'sh -c "$2" </dev/null >"$1/out" 2>"$1/err"; echo $? >"$1/exit.tmp" && mv "$1/exit.tmp" "$1/exit"';
+  // signal its whole process group. `exit` holds one short write, so a non-empty file is a whole one.
+  const runner = 'trap "" HUP; echo $$ >"$1/pid"; sh -c "$2" </dev/null >"$1/out" 2>"$1/err"; echo $? >"$1/exit"';
+  const lost = `{ echo '${HEADER} lost'; exit 0; }`;
   return [
     `J=${entry}`,
-    `mkdir -p ${quote(dir)} || { echo '${HEADER} unwritable'; exit 0; }`,
+    `[ -d ${quote(dir)} ] || mkdir -p ${quote(dir)} || { echo '${HEADER} unwritable'; exit 0; }`,
     'if mkdir "$J" 2>/dev/null; then',
     '  mode=ran; S=; command -v setsid >/dev/null 2>&1 && S=setsid',
     `  $S sh -c ${quote(runner)} runway "$J" ${quote(command)} &`,
@@ -38,18 +40,20 @@ export function execScript(dir: string, key: string, command: string, tailBytes 
     // An earlier attempt claimed the entry: wait for its result. A runner that is gone without a recorded exit was
     // interrupted (host rebooted, killed by hand) and its outcome is unknown, so it is reported, never re-run.
     '  mode=attached; n=0',
-    '  while [ ! -f "$J/exit" ]; do',
-    '    if [ -f "$J/pid" ]; then',
-    `      kill -0 "$(cat "$J/pid")" 2>/dev/null || [ -f "$J/exit" ] || { echo '${HEADER} lost'; exit 0; }`,
+    '  while [ ! -s "$J/exit" ]; do',
+    '    if [ -s "$J/pid" ]; then',
+    `      read p <"$J/pid"; kill -0 "$p" 2>/dev/null || [ -s "$J/exit" ] || ${lost}`,
     '    else',
-    `      n=$((n+1)); [ $n -gt 100 ] && { echo '${HEADER} lost'; exit 0; }`,
+    `      n=$((n+1)); [ $n -gt 100 ] && ${lost}`,
     '    fi',
     '    sleep 0.1',
     '  done',
     'fi',
-    `printf '${HEADER} %s %s %s %s\\n' "$mode" "$(cat "$J/exit")" "$(wc -c <"$J/out")" "$(wc -c <"$J/err")"`,
-    `tail -c ${tailBytes} "$J/out"`,
-    `tail -c ${tailBytes} "$J/err" >&2`,
+    `cd "$J" && [ -s exit ] || ${lost}`,
+    'read code <exit; set -- $(wc -c out err)',
+    `printf '${HEADER} %s %s %s %s\\n' "$mode" "$code" "$1" "$3"`,
+    `tail -c ${tailBytes} out`,
+    `tail -c ${tailBytes} err >&2`,
   ].join('\n');
 }
 
@@ -57,7 +61,7 @@ export function execScript(dir: string, key: string, command: string, tailBytes 
 export function killScript(dir: string, key: string, graceTenths = 30): string {
   return [
     `J=${quote(`${dir}/${key}`)}`,
-    'p=$(cat "$J/pid" 2>/dev/null) || exit 0',
+    'read p <"$J/pid" 2>/dev/null || exit 0',
     // No `--`: dash's kill rejects it; `kill -SIG -PGID` signals the group in dash and bash alike.
     'kill -TERM "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null',
     `i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt ${graceTenths} ]; do sleep 0.1; i=$((i+1)); done`,

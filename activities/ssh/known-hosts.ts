@@ -64,7 +64,13 @@ export class KnownHosts {
 
   /** Key types known for this host, to offer only those algorithms (as OpenSSH does). */
   typesFor(address: string, port: number): string[] {
-    return [...new Set(this.matching(hostToken(address, port)).filter((e) => !e.revoked).map((e) => e.type))];
+    return [
+      ...new Set(
+        this.matching(hostToken(address, port))
+          .filter((e) => !e.revoked)
+          .map((e) => e.type),
+      ),
+    ];
   }
 
   /** Accepts the host's key or throws a {@link HostKeyError} naming the host and the fingerprint. */
@@ -103,7 +109,13 @@ function parse(text: string): Entry[] {
     const marker = words[0].startsWith('@') ? words.shift() : undefined;
     if (marker === '@cert-authority' || words.length < 3) return;
     const [hosts, type, base64] = words;
-    const entry: Entry = { line: index + 1, patterns: [], type, key: Buffer.from(base64, 'base64'), revoked: marker === '@revoked' };
+    const entry: Entry = {
+      line: index + 1,
+      patterns: [],
+      type,
+      key: Buffer.from(base64, 'base64'),
+      revoked: marker === '@revoked',
+    };
     if (hosts.startsWith('|1|')) {
       const [, , salt, hash] = hosts.split('|');
       if (!salt || !hash) return; // malformed: skipped, as OpenSSH does, so one bad line cannot hide the rest
@@ -133,6 +145,9 @@ function patternsMatch(patterns: string[], token: string): boolean {
 }
 
 function glob(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }

@@ -86,7 +86,10 @@ export class SshPool {
     const id = `${host.user}@${host.address}:${host.port}`;
     let connection = this.connections.get(id);
     if (!connection) {
-      connection = { ready: this.connect(host, () => this.connections.delete(id)), channels: new Semaphore(this.ssh.maxChannelsPerHost) };
+      connection = {
+        ready: this.connect(host, () => this.connections.delete(id)),
+        channels: new Semaphore(this.ssh.maxChannelsPerHost),
+      };
       connection.ready.catch(() => this.connections.delete(id));
       this.connections.set(id, connection);
     }
@@ -119,7 +122,9 @@ export class SshPool {
           return false;
         }
       },
-      ...(types.length > 0 ? { algorithms: { serverHostKey: types.flatMap((t) => ALGORITHMS_FOR[t] ?? [t]) as never } } : {}),
+      ...(types.length > 0
+        ? { algorithms: { serverHostKey: types.flatMap((t) => ALGORITHMS_FOR[t] ?? [t]) as never } }
+        : {}),
       ...this.credentials(),
     };
     return new Promise<Client>((resolve, reject) => {
@@ -127,6 +132,8 @@ export class SshPool {
       let ready = false;
       client.once('ready', () => {
         ready = true;
+        // Without it, Nagle's algorithm and delayed ACKs add ~40 ms to every short command's round trips.
+        client.setNoDelay(true);
         resolve(client);
         this.prune(host, client);
       });
@@ -134,12 +141,22 @@ export class SshPool {
         if (ready) return; // a broken live connection surfaces on its channels and 'close'
         if (rejection) reject(new PermanentSshError(rejection.message, 'HostKeyRejected'));
         else if (/authentication methods failed/i.test(err.message)) {
-          reject(new PermanentSshError(`${host.user}@${host.name} (${host.address}:${host.port}): authentication failed`, 'AuthFailed'));
+          reject(
+            new PermanentSshError(
+              `${host.user}@${host.name} (${host.address}:${host.port}): authentication failed`,
+              'AuthFailed',
+            ),
+          );
         } else reject(transport(host, err));
       });
       client.on('close', () => {
         onClose();
-        if (!ready) reject(rejection ? new PermanentSshError(rejection.message, 'HostKeyRejected') : transport(host, new Error('connection closed')));
+        if (!ready)
+          reject(
+            rejection
+              ? new PermanentSshError(rejection.message, 'HostKeyRejected')
+              : transport(host, new Error('connection closed')),
+          );
       });
       client.connect(config);
     });

@@ -26,7 +26,10 @@ export function createUpload(pool: SshPool) {
     const size = await stat(localPath).then(
       (s) => s.size,
       () => {
-        throw ApplicationFailure.nonRetryable(`upload to ${host.name}: ${localPath} does not exist on the worker`, 'InvalidInput');
+        throw ApplicationFailure.nonRetryable(
+          `upload to ${host.name}: ${localPath} does not exist on the worker`,
+          'InvalidInput',
+        );
       },
     );
     const sha256 = await sha256File(localPath);
@@ -44,11 +47,14 @@ export function createUpload(pool: SshPool) {
       const landed = await remoteSha256(pool, request, temp);
       if (landed !== sha256) {
         await pool.exec(host, `rm -f ${quote(temp)}`);
-        throw new Error(`upload to ${host.name}: ${temp} has sha256 ${landed ?? '(unreadable)'} after transfer, expected ${sha256}`);
+        throw new Error(
+          `upload to ${host.name}: ${temp} has sha256 ${landed ?? '(unreadable)'} after transfer, expected ${sha256}`,
+        );
       }
       const mode = request.mode === undefined ? '' : `chmod ${request.mode.toString(8)} ${quote(temp)} && `;
       const moved = await pool.exec(host, `${mode}mv -f ${quote(temp)} ${quote(remotePath)}`);
-      if (moved.code !== 0) throw new Error(`upload to ${host.name}: cannot move into ${remotePath}: ${moved.stderr.toString().trim()}`);
+      if (moved.code !== 0)
+        throw new Error(`upload to ${host.name}: cannot move into ${remotePath}: ${moved.stderr.toString().trim()}`);
       return { ...result, unchanged: false };
     } catch (err) {
       if (err instanceof PermanentSshError) throw ApplicationFailure.nonRetryable(err.message, err.type);
@@ -64,5 +70,7 @@ async function remoteSha256(pool: SshPool, { host }: UploadRequest, path: string
 }
 
 function put(sftp: SFTPWrapper, local: string, remote: string, step: () => void): Promise<void> {
-  return new Promise((resolve, reject) => sftp.fastPut(local, remote, { step }, (err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) =>
+    sftp.fastPut(local, remote, { step }, (err) => (err ? reject(err) : resolve())),
+  );
 }

@@ -24,7 +24,13 @@ export async function withClient<T>(command: Command, fn: (runway: RunwayClient)
 /** Prints how a run ended: the report as JSON, or its steps, the message and the link. */
 export function printOutcome(outcome: Outcome, json: boolean, link?: string): void {
   if (json) {
-    console.log(JSON.stringify({ exitCode: outcome.exitCode, status: outcome.status, message: outcome.message, report: outcome.report }, null, 2));
+    console.log(
+      JSON.stringify(
+        { exitCode: outcome.exitCode, status: outcome.status, message: outcome.message, report: outcome.report },
+        null,
+        2,
+      ),
+    );
     return;
   }
   const stream = outcome.exitCode === 0 ? console.log : console.error;

@@ -8,6 +8,8 @@ export async function check(file: string | undefined, _opts: unknown, command: C
   const loaded = loadConfig(file ? configPath(file) : configFileOf(command));
   const envs = Object.values(loaded.config.environments);
   const hosts = envs.reduce((n, env) => n + Object.keys(env.hosts).length, 0);
-  console.log(`${loaded.file}: ok (${envs.length} environment${envs.length === 1 ? '' : 's'}, ${hosts} host${hosts === 1 ? '' : 's'})`);
+  console.log(
+    `${loaded.file}: ok (${envs.length} environment${envs.length === 1 ? '' : 's'}, ${hosts} host${hosts === 1 ? '' : 's'})`,
+  );
   return ExitCode.Succeeded;
 }

@@ -34,7 +34,9 @@ export async function dev(_opts: unknown, command: Command): Promise<number> {
   quietRuntime();
   const server = await startEmbedded(loaded);
   const target = temporalTarget(loaded.config.temporal);
-  console.log(server ? `Temporal dev server on ${server.address} — Web UI ${server.uiUrl}` : `Temporal at ${target.address}`);
+  console.log(
+    server ? `Temporal dev server on ${server.address} — Web UI ${server.uiUrl}` : `Temporal at ${target.address}`,
+  );
   try {
     return await runWorker(configFile, !server);
   } finally {

@@ -37,7 +37,10 @@ export async function status(id: string, opts: { json?: boolean }, command: Comm
     }
     const progress = await runway.progress(handle);
     if (opts.json) console.log(JSON.stringify(progress ?? { status: 'running', note: 'no worker answered' }, null, 2));
-    else console.log(progress ? renderLines(progress).join('\n') : `${id}: running (no worker answered the progress query)`);
+    else
+      console.log(
+        progress ? renderLines(progress).join('\n') : `${id}: running (no worker answered the progress query)`,
+      );
     return ExitCode.Succeeded;
   });
 }

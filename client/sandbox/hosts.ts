@@ -269,15 +269,23 @@ async function ensureSandboxUser(): Promise<string> {
   if (!exists) {
     const home = `/var/lib/${SANDBOX_USER}`;
     // Password '*' rather than useradd's '!': sshd (without PAM) refuses a locked account even for key logins.
-    const args = ['--system', '--create-home', '--home-dir', home, '--shell', '/bin/sh', '--password', '*', SANDBOX_USER];
-    await run('useradd', args).catch(
-      (e: { stderr?: string; message: string }) => {
-        // Another process may have created it at the same moment; only a user that is still missing is an error.
-        return run('id', ['-u', SANDBOX_USER]).catch(() => {
-          throw new Error(`sandbox: cannot create user ${SANDBOX_USER}: ${e.stderr?.trim() || e.message}`);
-        });
-      },
-    );
+    const args = [
+      '--system',
+      '--create-home',
+      '--home-dir',
+      home,
+      '--shell',
+      '/bin/sh',
+      '--password',
+      '*',
+      SANDBOX_USER,
+    ];
+    await run('useradd', args).catch((e: { stderr?: string; message: string }) => {
+      // Another process may have created it at the same moment; only a user that is still missing is an error.
+      return run('id', ['-u', SANDBOX_USER]).catch(() => {
+        throw new Error(`sandbox: cannot create user ${SANDBOX_USER}: ${e.stderr?.trim() || e.message}`);
+      });
+    });
   }
   return SANDBOX_USER;
 }

@@ -59,4 +59,3 @@ export async function until(ms: number, check: () => Promise<boolean>): Promise<
     if (Date.now() >= deadline) return false;
   }
 }
-

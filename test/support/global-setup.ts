@@ -1,3 +1,4 @@
+import { DEV_SERVER_ARGS } from '../../client/dev-server';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -18,6 +19,7 @@ export default async function globalSetup(): Promise<void> {
       executable: { type: 'existing-path', path: temporal },
       ip: '127.0.0.1',
       searchAttributes: [...SEARCH_ATTRIBUTES],
+      extraArgs: DEV_SERVER_ARGS,
     },
   });
   (globalThis as { __runwayEnv?: TestWorkflowEnvironment }).__runwayEnv = env;

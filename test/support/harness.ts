@@ -52,7 +52,12 @@ export async function startWorld(
   options: SandboxConfigOptions & { names?: string[]; firstOctet?: number } = {},
 ): Promise<TestWorld> {
   const dir = mkdtempSync(join(tmpdir(), `runway-${name}-`));
-  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count, names: options.names, firstOctet: options.firstOctet });
+  const sandbox = await startSandbox({
+    dir: join(dir, 'hosts'),
+    count,
+    names: options.names,
+    firstOctet: options.firstOctet,
+  });
   const taskQueue = `test-${name}-${Math.random().toString(36).slice(2, 8)}`;
   const configFile = join(dir, 'runway.yml');
   const temporal = `temporal:\n  address: ${temporalAddress()}\n  taskQueue: ${taskQueue}\n  uiUrl: http://localhost:8233\n`;
@@ -105,7 +110,10 @@ export interface CliResult {
 /** Runs `bin/runway` as a user would, with the world's config; never throws on a non-zero exit. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'bin', 'runway'), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(ROOT, 'bin', 'runway'), args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -140,7 +148,11 @@ export function spawnWorker(world: TestWorld): Promise<ChildProcess> {
 }
 
 /** Polls until `check` returns a value (not undefined/false) or `ms` pass. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 30_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
@@ -153,7 +165,33 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 let activityCounter = 0;
 
 /** Runs a real activity function outside a worker, with a fresh activity id (so each call has its own journal entry). */
-export function runActivity<A extends (...args: never[]) => Promise<unknown>>(fn: A, ...args: Parameters<A>): Promise<Awaited<ReturnType<A>>> {
+export function runActivity<A extends (...args: never[]) => Promise<unknown>>(
+  fn: A,
+  ...args: Parameters<A>
+): Promise<Awaited<ReturnType<A>>> {
   const env = new MockActivityEnvironment({ activityId: `test-${process.pid}-${activityCounter++}` });
   return env.run(fn as never, ...(args as never[])) as Promise<Awaited<ReturnType<A>>>;
+}
+
+/** A world with an in-process worker and a client, set up before the file's tests and torn down after. */
+export interface LiveWorld {
+  world: TestWorld;
+  worker: Awaited<ReturnType<typeof startWorker>>;
+  runway: RunwayClient;
+}
+
+/** Registers beforeAll/afterAll for a {@link LiveWorld}; read its fields inside tests (they are set by then). */
+export function useLiveWorld(name: string, count: number, options: Parameters<typeof startWorld>[2] = {}): LiveWorld {
+  const live = {} as LiveWorld;
+  beforeAll(async () => {
+    live.world = await startWorld(name, count, options);
+    live.worker = await startWorker(live.world);
+    live.runway = await connectClient(live.world);
+  });
+  afterAll(async () => {
+    await live.runway?.close();
+    await live.worker?.stop();
+    await live.world?.stop();
+  });
+  return live;
 }

@@ -8,7 +8,12 @@ export function historyText(history: temporal.api.history.v1.IHistory): string {
   return JSON.stringify(history, (key, value: unknown) => {
     if (key === 'data' && value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
     if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
-    if (key === 'data' && typeof value === 'object' && value !== null && (value as { type?: string }).type === 'Buffer') {
+    if (
+      key === 'data' &&
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { type?: string }).type === 'Buffer'
+    ) {
       return Buffer.from((value as { data: number[] }).data).toString('utf8');
     }
     return value;

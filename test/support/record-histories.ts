@@ -3,6 +3,7 @@
  * Runs the shipped runbooks for real (dev server, sshd hosts) and writes `test/histories/<name>.json`.
  * Re-record only on purpose: a history that stops replaying means runs in flight would break.
  */
+import { DEV_SERVER_ARGS } from '../../client/dev-server';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,16 @@ import { createRunwayWorker } from '../../worker';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const RUNS: Array<{ name: string; runbook: string; input: Record<string, unknown>; cancelAfterMs?: number }> = [
-  { name: 'exec-batches', runbook: 'exec', input: { environment: 'rec', role: 'web', command: 'echo $RUNWAY_HOST', batchSize: 2 } },
-  { name: 'exec-failed', runbook: 'exec', input: { environment: 'rec', hosts: ['web-2'], command: 'echo no >&2; exit 4' } },
+  {
+    name: 'exec-batches',
+    runbook: 'exec',
+    input: { environment: 'rec', role: 'web', command: 'echo $RUNWAY_HOST', batchSize: 2 },
+  },
+  {
+    name: 'exec-failed',
+    runbook: 'exec',
+    input: { environment: 'rec', hosts: ['web-2'], command: 'echo no >&2; exit 4' },
+  },
   {
     name: 'steps-rollback',
     runbook: 'steps',
@@ -50,12 +59,25 @@ const RUNS: Array<{ name: string; runbook: string; input: Record<string, unknown
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: ensureTemporal() }, ip: '127.0.0.1', searchAttributes: [...SEARCH_ATTRIBUTES] },
+    server: {
+      executable: { type: 'existing-path', path: ensureTemporal() },
+      ip: '127.0.0.1',
+      searchAttributes: [...SEARCH_ATTRIBUTES],
+      extraArgs: DEV_SERVER_ARGS,
+    },
   });
   const dir = mkdtempSync(join(tmpdir(), 'runway-record-'));
-  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count: 3, names: ['web-1', 'web-2', 'web-3'], firstOctet: 91 });
+  const sandbox = await startSandbox({
+    dir: join(dir, 'hosts'),
+    count: 3,
+    names: ['web-1', 'web-2', 'web-3'],
+    firstOctet: 91,
+  });
   const configFile = join(dir, 'runway.yml');
-  writeFileSync(configFile, sandboxConfigYaml(sandbox, { environment: 'rec', extra: `temporal:\n  address: ${env.address}\n` }));
+  writeFileSync(
+    configFile,
+    sandboxConfigYaml(sandbox, { environment: 'rec', extra: `temporal:\n  address: ${env.address}\n` }),
+  );
   const { worker, pool } = await createRunwayWorker({ configFile, connection: env.nativeConnection });
   const out = join(ROOT, 'test', 'histories');
   mkdirSync(out, { recursive: true });
@@ -67,7 +89,10 @@ async function main(): Promise<void> {
         if (run.cancelAfterMs) setTimeout(() => void handle.cancel(), run.cancelAfterMs);
         const outcome = await runway.wait(handle);
         const history = await handle.fetchHistory();
-        writeFileSync(join(out, `${run.name}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n');
+        writeFileSync(
+          join(out, `${run.name}.json`),
+          JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n',
+        );
         console.log(`${run.name}: ${outcome.status} (${history.events?.length} events)`);
       }
       await runway.close();
