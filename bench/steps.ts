@@ -4,20 +4,18 @@
  * real sshd hosts on 127.0.0.151+. Prints a Markdown table and writes `.runway/bench/steps-<timestamp>.json`.
  * A measurement, not a test: it checks that every command answered what it should, never how fast.
  */
-import { DEV_SERVER_ARGS } from '../client/dev-server';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTestServer } from '../client/test-server';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS } from '../client/bootstrap';
+import { ensurePackages, ROOT, TEST_NEEDS } from '../client/bootstrap';
 import { RunwayClient } from '../client/lib';
 import { sandboxConfigYaml } from '../client/sandbox/config';
 import { startSandbox, type SandboxHost } from '../client/sandbox/hosts';
 import { createRunwayWorker } from '../worker';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { markdownTable, overheadMs, summarize, writeJson, type Config, type Measurement } from './report';
 import { closeMasters, sshSteps } from './ssh';
 
@@ -75,14 +73,7 @@ async function main(): Promise<void> {
   const onSignal = () => void cleanUp().finally(() => process.exit(130));
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: ensureTemporal() },
-        ip: '127.0.0.1',
-        searchAttributes: [...SEARCH_ATTRIBUTES],
-        extraArgs: DEV_SERVER_ARGS,
-      },
-    });
+    const env = await startTestServer();
     undo.push(() => env.teardown());
     const dir = mkdtempSync(join(tmpdir(), 'runway-bench-'));
     undo.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,8 +127,8 @@ async function main(): Promise<void> {
       console.log(`Runway overhead vs multiplexed ssh, ${hosts} host(s): ${ms.toFixed(0)} ms per step`);
     }
     console.log(
-      '\nAbsolute numbers include the login shell starting on the host for every command (a user ~/.bashrc can ' +
-        'make that ~200 ms), the same for every configuration.',
+      `\nEvery configuration logs in as ${sandbox.user} and pays the same login shell start per command; ` +
+        'all hosts share this machine, so at 10 hosts the host side competes for its CPUs too.',
     );
     const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg: loadavg(), node: process.version };
     const file = writeJson(join(ROOT, '.runway', 'bench'), {

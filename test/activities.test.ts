@@ -12,7 +12,7 @@ import { createUpload } from '../activities/ssh/upload';
 import type { RunwayClient } from '../client/lib';
 import { loadConfig } from '../config';
 import type { HostRef } from '../workflows/types';
-import { connectClient, runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
+import { connectClient, hostRef, runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
 
 /** The activities on their own, against real sshd hosts and a real HTTP server. */
 describe('activities', () => {
@@ -24,15 +24,7 @@ describe('activities', () => {
   beforeAll(async () => {
     world = await startWorld('acts', 1, { names: ['web-1'], firstOctet: 111 });
     pool = new SshPool(loadConfig(world.configFile).config.ssh);
-    const h = world.sandbox.hosts[0];
-    host = {
-      name: h.name,
-      address: h.address,
-      port: h.port,
-      user: world.sandbox.user,
-      roles: ['web'],
-      journalDir: `${h.dir}/journal`,
-    };
+    host = hostRef(world, 0);
   });
   afterAll(async () => {
     pool?.close();

@@ -7,7 +7,7 @@ import { loadConfig } from '../config';
 import type { RunReport } from '../workflows';
 import { buildCommand, quote, raw } from '../workflows/quote';
 import type { HostRef } from '../workflows/types';
-import { runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
+import { hostRef, runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
 
 const $ = (pieces: TemplateStringsArray, ...values: Parameters<typeof buildCommand>[1]) => buildCommand(pieces, values);
 
@@ -45,16 +45,8 @@ describe('quoting on a real host', () => {
     world = await startWorld('quote', 1, { firstOctet: 21 });
     const { config } = loadConfig(world.configFile);
     pool = new SshPool(config.ssh);
-    const h = world.sandbox.hosts[0];
-    host = {
-      name: h.name,
-      address: h.address,
-      port: h.port,
-      user: world.sandbox.user,
-      roles: [],
-      journalDir: `${h.dir}/journal`,
-    };
-    canary = join(h.dir, 'CANARY');
+    host = hostRef(world, 0, []);
+    canary = join(world.sandbox.hosts[0].dir, 'CANARY');
   });
   afterAll(async () => {
     pool?.close();

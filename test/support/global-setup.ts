@@ -1,11 +1,9 @@
-import { DEV_SERVER_ARGS } from '../../client/dev-server';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTestServer } from '../../client/test-server';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ensureTemporal, ROOT } from '../../client/bootstrap';
+import { ROOT } from '../../client/bootstrap';
 import { bundleRunbooks } from '../../worker';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 /**
  * Starts one real Temporal dev server for the whole jest run — `@temporalio/testing` pointed at the temporal CLI found
@@ -13,16 +11,8 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
  */
 export default async function globalSetup(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const temporal = ensureTemporal();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporal },
-      ip: '127.0.0.1',
-      searchAttributes: [...SEARCH_ATTRIBUTES],
-      extraArgs: DEV_SERVER_ARGS,
-    },
-  });
-  (globalThis as { __runwayEnv?: TestWorkflowEnvironment }).__runwayEnv = env;
+  const env = await startTestServer();
+  (globalThis as { __runwayEnv?: Awaited<ReturnType<typeof startTestServer>> }).__runwayEnv = env;
   process.env.RUNWAY_TEST_TEMPORAL = env.address;
   const dir = join(ROOT, '.runway', 'test');
   mkdirSync(dir, { recursive: true });

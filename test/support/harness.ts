@@ -12,6 +12,7 @@ import { sandboxConfigYaml, type SandboxConfigOptions } from '../../client/sandb
 import { startSandbox, type Sandbox } from '../../client/sandbox/hosts';
 import { createRunwayWorker } from '../../worker';
 import type { SshPool } from '../../activities';
+import type { HostRef } from '../../workflows/types';
 
 // Each test file has its own module registry, hence its own SDK runtime: keep its logging to warnings.
 try {
@@ -194,4 +195,17 @@ export function useLiveWorld(name: string, count: number, options: Parameters<ty
     await live.world?.stop();
   });
   return live;
+}
+
+/** The plan's view of a world's host `i`, for calling activities directly. */
+export function hostRef(world: TestWorld, i = 0, roles: string[] = ['web']): HostRef {
+  const h = world.sandbox.hosts[i];
+  return {
+    name: h.name,
+    address: h.address,
+    port: h.port,
+    user: world.sandbox.user,
+    roles,
+    journalDir: `${h.dir}/journal`,
+  };
 }

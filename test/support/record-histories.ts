@@ -3,19 +3,17 @@
  * Runs the shipped runbooks for real (dev server, sshd hosts) and writes `test/histories/<name>.json`.
  * Re-record only on purpose: a history that stops replaying means runs in flight would break.
  */
-import { DEV_SERVER_ARGS } from '../../client/dev-server';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTestServer } from '../../client/test-server';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ensureTemporal, ROOT } from '../../client/bootstrap';
+import { ROOT } from '../../client/bootstrap';
 import { RunwayClient } from '../../client/lib';
 import { sandboxConfigYaml } from '../../client/sandbox/config';
 import { startSandbox } from '../../client/sandbox/hosts';
 import { createRunwayWorker } from '../../worker';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const RUNS: Array<{ name: string; runbook: string; input: Record<string, unknown>; cancelAfterMs?: number }> = [
   {
@@ -58,14 +56,7 @@ const RUNS: Array<{ name: string; runbook: string; input: Record<string, unknown
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: ensureTemporal() },
-      ip: '127.0.0.1',
-      searchAttributes: [...SEARCH_ATTRIBUTES],
-      extraArgs: DEV_SERVER_ARGS,
-    },
-  });
+  const env = await startTestServer();
   const dir = mkdtempSync(join(tmpdir(), 'runway-record-'));
   const sandbox = await startSandbox({
     dir: join(dir, 'hosts'),
