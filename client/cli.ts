@@ -88,7 +88,7 @@ program
 function exitCodeOf(err: unknown): number {
   if (err instanceof ConfigError || err instanceof InputError) return ExitCode.Invalid;
   const name = (err as Error)?.name;
-  if (name === 'WorkflowNotFoundError') return ExitCode.Invalid;
+  if (name === 'WorkflowNotFoundError' || name === 'ConnectionError') return ExitCode.Invalid;
   if (name === 'WorkflowExecutionAlreadyStartedError') return ExitCode.Invalid;
   return ExitCode.Failed;
 }

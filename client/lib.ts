@@ -12,6 +12,11 @@ import { progressQuery, type RunProgress, type RunReport } from '../workflows/pr
 import * as sa from '../workflows/search-attributes';
 import { failedOutcome, succeeded, type Outcome } from './outcome';
 
+/** Temporal could not be reached: nothing was started (exit code 2 — most often a wrong address in config). */
+export class ConnectionError extends Error {
+  override readonly name = 'ConnectionError';
+}
+
 /** Options of {@link RunwayClient.start}. */
 export interface StartOptions {
   workflowId?: string;
@@ -39,7 +44,13 @@ export class RunwayClient {
   static async connect(options: { configFile?: string; loaded?: LoadedConfig } = {}): Promise<RunwayClient> {
     const loaded = options.loaded ?? loadConfig(options.configFile);
     const target = temporalTarget(loaded.config.temporal);
-    const connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey });
+    const connection = await Connection.connect({
+      address: target.address,
+      tls: target.tls,
+      apiKey: target.apiKey,
+    }).catch((err: Error) => {
+      throw new ConnectionError(`cannot reach Temporal at ${target.address}: ${err.message}`);
+    });
     return new RunwayClient(new Client({ connection, namespace: target.namespace }), target, loaded, connection);
   }
 

@@ -71,6 +71,14 @@ describe('runway CLI', () => {
     expect(badRunbook.stderr).toContain('unknown runbook "deploy-everything" (known: exec, steps)');
   });
 
+  it('an unreachable Temporal exits 2 (nothing started) and names the address', async () => {
+    const result = await runCli(['-c', live.world.configFile, 'exec', '-e', 'test', '--', 'true'], {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^runway: cannot reach Temporal at 127\.0\.0\.1:1: /);
+  });
+
   it('runs are findable by their search attributes', async () => {
     const result = await cli('exec', '-e', 'test', '-H', 'web-1', '--json', '--', 'true');
     const { report } = JSON.parse(result.stdout);
