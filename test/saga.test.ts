@@ -101,6 +101,21 @@ describe('saga: step / undo', () => {
     expect(logOf(0, id)).toEqual(['do 1', 'undo 1']);
   });
 
+  it('a step past its own timeout fails (exit 1), its command is killed, and the earlier steps are undone', async () => {
+    const id = ++run;
+    const pidFile = join(live.world.sandbox.hosts[0].dir, `step2-${id}.pid`);
+    const run2 = `echo do 2 >> ${log(id)}; echo $$ > "$RUNWAY_HOST_DIR/step2-${id}.pid"; exec sleep 30`;
+    const input = plan(id, 3, { 2: { run: run2 } });
+    input.steps[1].timeout = '1500ms';
+    const outcome = await live.runway.wait(await live.runway.start('steps', input));
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.message).toContain('step "step 2" did not finish within 1500 ms');
+    expect(logOf(0, id)).toEqual(['do 1', 'do 2', 'undo 1']);
+    const pid = readPid(pidFile);
+    expect(pid).toBeGreaterThan(0);
+    expect(alive(pid!)).toBe(false);
+  });
+
   it('an undo that keeps failing ends the run rollback-incomplete: the CLI exits 3 and names the step', async () => {
     const id = ++run;
     const input = plan(id, 3, {

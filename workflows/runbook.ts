@@ -1,13 +1,12 @@
 import {
   ApplicationFailure,
-  CancellationScope,
   CancelledFailure,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { withDeadline } from './deadline';
 import { control } from './proxies';
 import { Runbook } from './context';
 import { describeError, FailureType, isCancellation } from './errors';
@@ -68,21 +67,18 @@ export async function runbook<I extends RunInput>(
 
   const saga = new Saga(progress.steps);
   const rb = new Runbook<I>(plan as typeof plan & { input: I }, saga);
-  let timedOut = false;
-  const scope = new CancellationScope();
   const deadline = (plan.input as Partial<RunInput>).timeoutMs;
-  const timerScope = new CancellationScope();
-  const timer = deadline
-    ? timerScope.run(async () => {
-        await sleep(deadline);
-        timedOut = true;
-        scope.cancel();
-      })
-    : undefined;
   try {
-    await scope.run(() => body(rb));
+    await (deadline
+      ? withDeadline(
+          deadline,
+          () => body(rb),
+          () => new RunTimedOut(),
+        )
+      : body(rb));
     return finish(progress, 'succeeded');
   } catch (err) {
+    const timedOut = err instanceof RunTimedOut;
     const cancelled = isCancellation(err);
     setStatus(progress, 'rolling-back');
     const complete = await saga.compensate();
@@ -95,11 +91,11 @@ export async function runbook<I extends RunInput>(
           : 'failed';
     const why = timedOut ? `did not finish within ${deadline} ms` : cancelled ? 'cancelled' : describeError(err);
     return finish(progress, status, why);
-  } finally {
-    timerScope.cancel();
-    timer?.catch(() => undefined);
   }
 }
+
+/** The run's own `timeout` was reached (as opposed to an operator cancelling it). */
+class RunTimedOut extends Error {}
 
 /** Records the outcome, then returns the report or throws the failure the CLI maps to an exit code. */
 function finish(progress: RunProgress, status: RunStatus, why?: string): RunReport {

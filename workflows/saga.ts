@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancellationScope, sleep } from '@temporalio/workflow';
+import { withDeadline } from './deadline';
 import { describeError, FailureType, isCancellation } from './errors';
 import type { ProgressSink } from './command';
 import type { StepProgress } from './progress';
@@ -118,7 +119,8 @@ export class Saga {
     const tries = 1 + (options.retry ?? 0);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await (options.timeoutMs ? withDeadline(name, options.timeoutMs, run) : run());
+        const ms = options.timeoutMs;
+        return await (ms ? withDeadline(ms, run, () => stepTimedOut(name, ms)) : run());
       } catch (err) {
         if (attempt >= tries || isCancellation(err)) throw err;
         await sleep((options.retryDelayMs ?? 1_000) * attempt);
@@ -127,29 +129,10 @@ export class Saga {
   }
 }
 
-/** Runs `run` in a scope that is cancelled after `ms`; a deadline reached is a step failure, not a cancellation. */
-async function withDeadline<T>(name: string, ms: number, run: () => T | PromiseLike<T>): Promise<T> {
-  let expired = false;
-  const scope = new CancellationScope();
-  const timerScope = new CancellationScope();
-  const timer = timerScope.run(async () => {
-    await sleep(ms);
-    expired = true;
-    scope.cancel();
+function stepTimedOut(name: string, ms: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.StepTimedOut,
+    message: `step "${name}" did not finish within ${ms} ms`,
+    nonRetryable: true,
   });
-  try {
-    return await scope.run(async () => run());
-  } catch (err) {
-    if (expired && isCancellation(err)) {
-      throw ApplicationFailure.create({
-        type: FailureType.StepTimedOut,
-        message: `step "${name}" did not finish within ${ms} ms`,
-        nonRetryable: true,
-      });
-    }
-    throw err;
-  } finally {
-    timerScope.cancel();
-    timer.catch(() => undefined);
-  }
 }
