@@ -84,15 +84,16 @@ export class SshPool {
 
   private connection(host: HostRef): Connection {
     const id = `${host.user}@${host.address}:${host.port}`;
-    let connection = this.connections.get(id);
-    if (!connection) {
-      connection = {
-        ready: this.connect(host, () => this.connections.delete(id)),
-        channels: new Semaphore(this.ssh.maxChannelsPerHost),
-      };
-      connection.ready.catch(() => this.connections.delete(id));
-      this.connections.set(id, connection);
-    }
+    const existing = this.connections.get(id);
+    if (existing) return existing;
+    // Only this connection's own end removes it: a newer one under the same id must stay.
+    const forget = () => this.connections.get(id) === connection && this.connections.delete(id);
+    const connection: Connection = {
+      ready: this.connect(host, forget),
+      channels: new Semaphore(this.ssh.maxChannelsPerHost),
+    };
+    connection.ready.catch(forget);
+    this.connections.set(id, connection);
     return connection;
   }
 
