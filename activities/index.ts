@@ -1,12 +1,15 @@
 /**
  * Everything that touches the world, as Temporal activities: plan resolution from config, ssh exec (journalled, so
- * never twice) and SFTP upload over pooled ssh2 connections with verified host keys, and HTTP probes.
+ * never twice) and SFTP upload over pooled ssh2 connections with verified host keys, HTTP probes, Slack messages
+ * and the audit log.
  * `createActivities(deps)` builds them, so tests inject real or fake dependencies.
  */
 import type { z } from 'zod';
 import { INPUT_SCHEMAS, type LoadedConfig } from '../config';
+import { createAudit } from './audit';
 import { httpProbe } from './http-probe';
 import { createResolvePlan } from './plan';
+import { createSlack } from './slack';
 import { createExec } from './ssh/exec';
 import { SshPool } from './ssh/pool';
 import { createUpload } from './ssh/upload';
@@ -25,6 +28,8 @@ export function createActivities(deps: ActivityDeps) {
     sshExec: createExec({ pool: deps.pool, commandTimeoutMs: deps.config().config.ssh.commandTimeout }),
     sshUpload: createUpload(deps.pool),
     httpProbe,
+    slackSend: createSlack(deps.config),
+    audit: createAudit(deps.config),
   };
 }
 

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
 import { ConfigError, InputError, parseRunInput, type LoadedConfig } from '../config';
 import type { HostRef, Plan, PlanRequest } from '../workflows/types';
+import { servicePlan } from './service-plan';
 
 /** What plan resolution needs: the current config (read at each run start) and the runbooks' input schemas. */
 export interface PlanDeps {
@@ -49,10 +50,17 @@ export function buildPlan(
     port: host.port ?? config.ssh.port,
     user: host.user ?? config.ssh.user,
     roles: host.roles,
-    journalDir: host.journalDir ?? config.ssh.journalDir,
+    dir: host.dir ?? '.',
+    journalDir: host.journalDir ?? (host.dir ? `${host.dir}/.runway/journal` : config.ssh.journalDir),
   }));
   checkTargets(input, hosts);
   const { devServer, address, namespace, uiUrl } = config.temporal;
+  const service =
+    typeof input.service === 'string'
+      ? servicePlan(loaded, input as Parameters<typeof servicePlan>[1], hosts)
+      : undefined;
+  const approval = environment.approval?.required ? environment.approval : undefined;
+  const slack = config.notify.slack;
   return {
     runbook,
     environment: input.environment,
@@ -70,6 +78,9 @@ export function buildPlan(
     },
     uiUrl: uiUrl ?? (address === 'embedded' ? `http://localhost:${devServer.uiPort}` : undefined),
     namespace,
+    service,
+    approval: approval && { approvers: approval.approvers, timeoutMs: approval.timeout },
+    notify: slack && { slack: { channel: slack.channel, deliveryWindowMs: slack.deliveryWindow } },
   };
 }
 

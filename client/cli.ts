@@ -51,6 +51,43 @@ program
   .action(lazy(() => import('./commands/exec'), 'exec'));
 
 program
+  .command('deploy <service> <version>')
+  .description('deploy a version of a service (blue-green or rolling, as configured); one at a time per service')
+  .requiredOption('-e, --environment <name>', 'environment')
+  .option('--sha256 <hex>', 'expected sha256 of the artifact')
+  .option('--as <name>', 'who deploys (default: $GITHUB_ACTOR, then the login name)')
+  .option('--timeout <duration>', 'roll back and stop if the deploy takes longer (e.g. 30m)')
+  .option('-w, --wait', 'follow the deploy and exit with its outcome')
+  .option('--wait-lock', 'if another deploy of the service runs, wait for it instead of failing')
+  .option('--json', 'with --wait, print the final report as JSON')
+  .action(lazy(() => import('./commands/deploy'), 'deploy'));
+
+program
+  .command('rollback <service>')
+  .description('roll a service back to the previous release, or --to a release still on the hosts')
+  .requiredOption('-e, --environment <name>', 'environment')
+  .option('--to <version>', 'the release to go back to (default: the previous one)')
+  .option('--as <name>', 'who rolls back (default: $GITHUB_ACTOR, then the login name)')
+  .option('-w, --wait', 'follow the rollback and exit with its outcome')
+  .option('--wait-lock', 'if a deploy of the service runs, wait for it instead of failing')
+  .option('--json', 'with --wait, print the final report as JSON')
+  .action(lazy(() => import('./commands/deploy'), 'rollback'));
+
+program
+  .command('approve <workflowId>')
+  .description('approve the gate a run is waiting at (refused unless you are an approver of its environment)')
+  .requiredOption('--as <name>', 'who approves')
+  .option('--reason <text>', 'a note kept in the history and the audit log')
+  .action(lazy(() => import('./commands/deploy'), 'approve'));
+
+program
+  .command('reject <workflowId>')
+  .description('reject the gate a run is waiting at: the run rolls back and exits 4')
+  .requiredOption('--as <name>', 'who rejects')
+  .option('--reason <text>', 'why, kept in the history and the audit log')
+  .action(lazy(() => import('./commands/deploy'), 'reject'));
+
+program
   .command('run <runbook>')
   .description('start a runbook by its workflow type with a JSON input')
   .addOption(new Option('-i, --input <json>', 'the input as JSON').conflicts('inputFile'))
@@ -88,7 +125,8 @@ program
 function exitCodeOf(err: unknown): number {
   if (err instanceof ConfigError || err instanceof InputError) return ExitCode.Invalid;
   const name = (err as Error)?.name;
-  if (name === 'WorkflowNotFoundError' || name === 'ConnectionError') return ExitCode.Invalid;
+  if (['WorkflowNotFoundError', 'ConnectionError', 'LockedError', 'RefusedError'].includes(name))
+    return ExitCode.Invalid;
   if (name === 'WorkflowExecutionAlreadyStartedError') return ExitCode.Invalid;
   return ExitCode.Failed;
 }

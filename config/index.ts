@@ -3,6 +3,7 @@
  * a file into a validated config or one `file:line:col path: message` line per problem, and the cross-field rules.
  */
 export * from './schema';
+export * from './services';
 export * from './errors';
 export * from './load';
 export { parseDuration, DurationSchema } from './duration';

@@ -2,13 +2,10 @@ import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { InputError } from './errors';
 import { formatPath, issueMessage } from './load';
-import { NameSchema } from './schema';
+import { NameSchema } from './names';
+import { BatchSizeSchema } from './batch';
 
-/** A batch size: a count of hosts or a percentage of them. */
-export const BatchSizeSchema = z.union([
-  z.number().int().min(1),
-  z.string().regex(/^(100|[1-9]\d?)(\.\d+)?%$/, 'expected a count or a percentage like 25%'),
-]);
+export { BatchSizeSchema };
 
 /** Fields every runbook input has. `timeout` arrives as a duration and leaves as `timeoutMs`. */
 const base = {
@@ -62,10 +59,50 @@ export const StepsInputSchema = z
 export type StepsParams = z.input<typeof StepsInputSchema>;
 export type StepsInput = z.output<typeof StepsInputSchema>;
 
+/** A version as deploys name it: safe as a file name and a shell word, e.g. `1.4.2`, `2026.11.22-3`, `v1+build.7`. */
+export const VersionSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/,
+    'expected a version of letters, digits, ".", "_", "+" or "-" (max 64 characters), e.g. 1.4.2',
+  );
+
+const actor = z.string().min(1).max(100).optional().describe('who asked for the run (CI user, operator)');
+
+/** Input of a deploy (`deploy`, `deployBlueGreen`, `deployRolling`). */
+export const DeployInputSchema = z
+  .strictObject({
+    ...base,
+    service: NameSchema.describe('service from runway.yml'),
+    version: VersionSchema,
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits')
+      .optional()
+      .describe('expected sha256 of the artifact'),
+    actor,
+  })
+  .transform(withTimeoutMs);
+
+export type DeployParams = z.input<typeof DeployInputSchema>;
+export type DeployInput = z.output<typeof DeployInputSchema>;
+
+/** Input of `rollback`: to the previous release, or to a named one still on the hosts. */
+export const RollbackInputSchema = z
+  .strictObject({ ...base, service: NameSchema, to: VersionSchema.optional(), actor })
+  .transform(withTimeoutMs);
+
+export type RollbackParams = z.input<typeof RollbackInputSchema>;
+export type RollbackInput = z.output<typeof RollbackInputSchema>;
+
 /** The input schema of every runbook, by workflow type. Runbooks without an entry cannot be started. */
 export const INPUT_SCHEMAS: Record<string, z.ZodType> = {
   exec: ExecInputSchema,
   steps: StepsInputSchema,
+  deploy: DeployInputSchema,
+  deployBlueGreen: DeployInputSchema,
+  deployRolling: DeployInputSchema,
+  rollback: RollbackInputSchema,
 };
 
 /** Validates a runbook input; throws {@link InputError} with one `input.path: message` line per problem. */

@@ -42,5 +42,27 @@ const externalOnly: Rule = (config) => {
   return problems;
 };
 
+const strategyNeeds: Rule = (config) => {
+  const problems: ReturnType<Rule> = [];
+  for (const [name, svc] of Object.entries(config.services)) {
+    const at = ['services', name];
+    if (svc.strategy === 'blue-green') {
+      if (!svc.slots)
+        problems.push({
+          path: [...at, 'strategy'],
+          message: 'blue-green needs slots: { blue: <port>, green: <port> }',
+        });
+      else if (svc.slots.blue === svc.slots.green)
+        problems.push({ path: [...at, 'slots'], message: 'blue and green need different ports' });
+      if (!svc.loadBalancer)
+        problems.push({ path: [...at, 'strategy'], message: 'blue-green needs a loadBalancer to switch traffic' });
+    }
+    if (svc.strategy === 'rolling' && svc.port === undefined) {
+      problems.push({ path: [...at, 'strategy'], message: 'rolling needs port: the port each host serves on' });
+    }
+  }
+  return problems;
+};
+
 /** Every cross-field rule, run after the schema accepted the file. */
-export const RULES: Rule[] = [sshCredentials, uniqueEndpoints, externalOnly];
+export const RULES: Rule[] = [sshCredentials, uniqueEndpoints, externalOnly, strategyNeeds];

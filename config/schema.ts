@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration';
+import { NameSchema } from './names';
 import { SecretRefSchema } from './secret';
+import { ServiceSchema } from './services';
 
-/** A name used as a key in config and on the command line: hosts, roles, environments. */
-export const NameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/i, 'expected a name of letters, digits, ".", "_" or "-" (max 63)');
+export { NameSchema };
 
 const FileRefSchema = z.strictObject({ file: z.string().min(1).describe('path of a PEM file') });
 
@@ -81,7 +80,14 @@ export const HostSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
   user: z.string().min(1).optional(),
   roles: z.array(NameSchema).default([]),
-  journalDir: z.string().optional(),
+  dir: z.string().min(1).optional().describe("base of this host's relative service dirs (default: the login home)"),
+  journalDir: z.string().optional().describe('where this host journals commands (default: ssh.journalDir)'),
+});
+
+export const ApprovalSchema = z.strictObject({
+  required: z.boolean().default(true),
+  approvers: z.array(z.string().min(1)).min(1).describe('names allowed to approve or reject, e.g. GitHub logins'),
+  timeout: DurationSchema.default(3_600_000).describe('an approval not given in time rejects the run (and rolls back)'),
 });
 
 export const EnvironmentSchema = z.strictObject({
@@ -89,6 +95,7 @@ export const EnvironmentSchema = z.strictObject({
     .record(NameSchema, HostSchema)
     .refine((hosts) => Object.keys(hosts).length > 0, 'an environment needs at least one host'),
   concurrency: z.number().int().min(1).max(500).default(10).describe('most hosts one command runs on at once'),
+  approval: ApprovalSchema.optional().describe('deploys and rollbacks here wait for an approver'),
 });
 
 export const NotifySchema = z.strictObject({
@@ -97,15 +104,24 @@ export const NotifySchema = z.strictObject({
       channel: z.string().min(1),
       token: SecretRefSchema.describe('bot token reference, e.g. { env: SLACK_TOKEN }'),
       apiUrl: z.url().optional().describe('Slack Web API base URL (default https://slack.com/api/)'),
+      deliveryWindow: DurationSchema.default(120_000).describe(
+        'after a run, how long undelivered Slack messages are retried before the report lists them',
+      ),
     })
     .optional(),
+});
+
+export const AuditSchema = z.strictObject({
+  file: z.string().min(1).default('.runway/audit.jsonl').describe('JSON-lines audit log on the worker machine'),
 });
 
 export const RunwayConfigSchema = z.strictObject({
   temporal: TemporalSchema,
   ssh: SshSchema,
   environments: z.record(NameSchema, EnvironmentSchema),
+  services: z.record(NameSchema, ServiceSchema).default({}),
   notify: NotifySchema.prefault({}),
+  audit: AuditSchema.prefault({}),
 });
 
 export type RunwayConfig = z.infer<typeof RunwayConfigSchema>;
@@ -113,3 +129,4 @@ export type TemporalConfig = z.infer<typeof TemporalSchema>;
 export type SshConfig = z.infer<typeof SshSchema>;
 export type HostConfig = z.infer<typeof HostSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
+export type ApprovalConfig = z.infer<typeof ApprovalSchema>;

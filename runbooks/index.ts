@@ -4,3 +4,8 @@
  */
 export { exec } from './exec';
 export { steps } from './steps';
+export { deploy } from './deploy';
+export { deployBlueGreen } from './deploy-blue-green';
+export { deployRolling } from './deploy-rolling';
+export { rollback } from './rollback';
+export { deliverNotifications } from '../workflows/deliver-notifications';

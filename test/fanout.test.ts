@@ -81,6 +81,7 @@ describe('fan-out through the engine (typed fake activities)', () => {
     port: 22,
     user: 'deploy',
     roles: ['web'],
+    dir: '.',
     journalDir: '.runway/journal',
   }));
   const log: string[] = [];
@@ -134,6 +135,10 @@ describe('fan-out through the engine (typed fake activities)', () => {
     httpProbe: async () => {
       throw new Error('not used');
     },
+    slackSend: async () => {
+      throw new Error('not used');
+    },
+    audit: async () => 'audit.jsonl',
   };
 
   let worker: Worker;

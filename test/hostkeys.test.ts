@@ -127,6 +127,7 @@ describe('host keys on real sshd', () => {
         port: web3.port,
         user: world.sandbox.user,
         roles: [],
+        dir: web3.dir,
         journalDir: `${web3.dir}/journal`,
       };
     });

@@ -33,8 +33,17 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
     private readonly runner: CommandRunner,
     private readonly hosts: HostRef[],
     private readonly many: Many,
-    readonly command: string,
+    readonly command: string | ((host: HostRef) => string),
   ) {}
+
+  /** The command line on one host (a per-host command renders each host's own). */
+  private lineFor(host: HostRef): string {
+    return typeof this.command === 'string' ? this.command : this.command(host);
+  }
+
+  private get label(): string {
+    return typeof this.command === 'string' ? this.command : this.lineFor(this.hosts[0]);
+  }
 
   /** Resolve with the results even when the command exits non-zero. */
   nothrow(): this {
@@ -57,7 +66,7 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
   }
 
   private async execute(): Promise<Results<Many>> {
-    const sink = this.runner.sink(this.command);
+    const sink = this.runner.sink(this.label);
     // A command that throws on failure also stops starting it on more hosts (fail fast); `.nothrow()` runs everywhere.
     const settled = await mapLimit(this.hosts, this.runner.concurrency, (host) => this.onHost(host, sink), {
       stopOnError: this.throws,
@@ -69,7 +78,8 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
     const results: ExecResult[] = [];
     settled.forEach((s, i) => {
       const name = this.hosts[i].name;
-      if (s.status === 'skipped') sink.hosts[name] = { status: 'skipped', command: this.command, startedAt: now() };
+      if (s.status === 'skipped')
+        sink.hosts[name] = { status: 'skipped', command: tail(this.label, 200), startedAt: now() };
       if (s.status === 'rejected') problems.push(`${name}: ${describeError(s.reason)}`);
       if (s.status === 'fulfilled') {
         results.push(s.value);
@@ -85,10 +95,11 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
   }
 
   private async onHost(host: HostRef, sink: ProgressSink): Promise<ExecResult> {
-    const entry: HostProgress = { status: 'running', command: tail(this.command, 200), startedAt: now() };
+    const command = this.lineFor(host);
+    const entry: HostProgress = { status: 'running', command: tail(command, 200), startedAt: now() };
     sink.hosts[host.name] = entry;
     try {
-      const result = await this.runner.exec({ host, command: this.command, timeoutMs: this.timeoutMs });
+      const result = await this.runner.exec({ host, command, timeoutMs: this.timeoutMs });
       Object.assign(entry, {
         status: result.exitCode === 0 ? 'succeeded' : 'failed',
         exitCode: result.exitCode,
@@ -122,8 +133,11 @@ export class Remote<Many extends boolean> {
   $ = (pieces: TemplateStringsArray, ...values: ShellValue[]): Command<Many> =>
     new Command(this.runner, this.hosts, this.many, buildCommand(pieces, values));
 
-  /** A script taken literally — for command lines an operator wrote, never for values built from input. */
-  run(script: string): Command<Many> {
+  /**
+   * A script taken literally — for command lines an operator wrote, never for values built from input. A function
+   * renders each host's own script (its address, its directories), with values quoted by the caller.
+   */
+  run(script: string | ((host: HostRef) => string)): Command<Many> {
     return new Command(this.runner, this.hosts, this.many, script);
   }
 }

@@ -3,6 +3,7 @@ import { hostActivities } from './proxies';
 import { Remote, type CommandRunner } from './command';
 import { FailureType } from './errors';
 import { batches, mapLimit } from './pool';
+import type { Run } from './run';
 import type { StepOptions, Saga } from './saga';
 import type { ExecRequest, ExecResult, HostRef, HttpProbeRequest, HttpProbeResult, Plan, UploadResult } from './types';
 
@@ -16,6 +17,7 @@ export class Runbook<I = Record<string, unknown>> {
   constructor(
     readonly plan: Plan<I>,
     private readonly saga: Saga,
+    private readonly run: Run,
   ) {
     const activities = hostActivities(plan.timing);
     this.runner = {
@@ -78,6 +80,33 @@ export class Runbook<I = Record<string, unknown>> {
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed && failed.status === 'rejected') throw failed.reason;
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /**
+   * An approval gate, when the environment requires one: the run waits (status `awaiting-approval`, a Slack thread
+   * reply says who may approve and how) until an approver approves — or rejects, or the timeout passes, which fail the
+   * run and so roll it back. Without an approval policy it returns at once.
+   */
+  async gate(name: string): Promise<void> {
+    const policy = this.plan.approval;
+    if (!policy) return;
+    const { progress } = this.run;
+    const command = `runway approve ${progress.workflowId} --as <name>`;
+    this.run.notifier?.reply(
+      `✋ approval needed for "${name}": \`${command}\` (approvers: ${policy.approvers.join(', ')})`,
+    );
+    this.run.setStatus('awaiting-approval');
+    await this.saga.step(`approval: ${name}`, async () => {
+      const decision = await this.run.gates.gate(name, policy.approvers, policy.timeoutMs);
+      this.run.notifier?.reply(`👍 "${name}" approved by ${decision.by}`);
+    });
+    this.run.setStatus('running');
+  }
+
+  /** Sets a label (service, version, actor) shown in reports, Slack and the search attributes. */
+  label(key: 'service' | 'version' | 'actor', value: string): void {
+    this.run.progress.labels[key] = value;
+    this.run.setStatus(this.run.progress.status);
   }
 
   /** Polls a URL until it answers as expected or the deadline passes. */

@@ -9,6 +9,7 @@ export const FailureType = {
   TimedOut: 'TimedOut',
   CommandFailed: 'CommandFailed',
   StepTimedOut: 'StepTimedOut',
+  Rejected: 'Rejected',
 } as const;
 
 /** A command that ran and exited non-zero on at least one host. Carries every host's result in its details. */

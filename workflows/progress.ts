@@ -2,7 +2,16 @@ import { defineQuery } from '@temporalio/workflow';
 
 /** Where a run is. `failed` means failed and fully rolled back; `rollback-incomplete` needs a human. */
 export type RunStatus =
-  'running' | 'rolling-back' | 'succeeded' | 'failed' | 'cancelled' | 'timed-out' | 'invalid' | 'rollback-incomplete';
+  | 'running'
+  | 'awaiting-approval'
+  | 'rolling-back'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'rejected'
+  | 'timed-out'
+  | 'invalid'
+  | 'rollback-incomplete';
 
 export type StepStatus = 'running' | 'succeeded' | 'failed' | 'undoing' | 'undone' | 'undo-failed';
 export type HostStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -43,7 +52,23 @@ export interface RunProgress {
   error?: string;
   /** A link to the run in the Temporal Web UI, when the UI's address is known. */
   url?: string;
+  /** service, version, actor — whatever the input named; also search attributes. */
   labels: Record<string, string>;
+  /** Every decision at an approval gate, in order. */
+  approvals?: Approval[];
+  /** Slack messages not delivered by the end of the run, and the workflow that keeps retrying them. */
+  notifications?: { undelivered: string[]; retriedBy?: string };
+  /** Set when the audit log could not be written. */
+  auditError?: string;
+}
+
+/** A decision at an approval gate. */
+export interface Approval {
+  gate: string;
+  decision: 'approved' | 'rejected' | 'timed-out';
+  by?: string;
+  reason?: string;
+  at: string;
 }
 
 /** The final report a run returns (or carries in its failure details). */

@@ -8,11 +8,25 @@ export const PLAN_OPTIONS: ActivityOptions = {
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput'] },
 };
 
+/**
+ * Slack calls are short and retried little: Slack trouble must never hold a run. What is not delivered during the run
+ * is handed to the `deliverNotifications` workflow, which keeps trying after the run has ended.
+ */
+export const SLACK_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '8s',
+  retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes: ['SlackRejected', 'SlackNotConfigured'] },
+};
+
+/** The audit line is written on the worker's disk: quick, worth a few tries. */
+export const AUDIT_OPTIONS: ActivityOptions = { startToCloseTimeout: '15s', retry: { maximumAttempts: 5 } };
+
 /** Extra time an activity gets beyond the longest command, for connecting and collecting the result. */
 export const COMMAND_MARGIN_MS = 60_000;
 
 /** Activities that only talk to config (plan resolution). Declared once, at module top. */
 export const control = proxyActivities<Activities>(PLAN_OPTIONS);
+export const slack = proxyActivities<Activities>(SLACK_OPTIONS);
+export const records = proxyActivities<Activities>(AUDIT_OPTIONS);
 
 const byTiming = new Map<string, Activities>();
 

@@ -35,7 +35,10 @@ export class Saga {
   private readonly undos: Undo[] = [];
   private readonly active: ProgressSink[] = [];
 
-  constructor(private readonly steps: StepProgress[]) {}
+  constructor(
+    private readonly steps: StepProgress[],
+    private readonly changed: () => void = () => undefined,
+  ) {}
 
   /** Where a command started now reports: the innermost running step or undo, else a step of its own. */
   sink(label: string): ProgressSink {
@@ -51,6 +54,7 @@ export class Saga {
     const record: StepProgress = { name, status: 'running', startedAt: now(), hosts: {} };
     this.steps.push(record);
     this.active.push(record);
+    this.changed();
     try {
       const value = await this.attempt(name, run, options);
       record.status = 'succeeded';
@@ -64,6 +68,7 @@ export class Saga {
     } finally {
       record.endedAt = now();
       this.active.splice(this.active.indexOf(record), 1);
+      this.changed();
     }
   }
 
@@ -92,6 +97,7 @@ export class Saga {
 
   private async undoOne({ record, undo, attempts }: Undo): Promise<boolean> {
     record.status = 'undoing';
+    this.changed();
     const sink: ProgressSink = { hosts: {} };
     record.undo = { attempts: 0, hosts: sink.hosts };
     this.active.push(sink);
@@ -112,6 +118,7 @@ export class Saga {
       return false;
     } finally {
       this.active.splice(this.active.indexOf(sink), 1);
+      this.changed();
     }
   }
 

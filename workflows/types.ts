@@ -10,6 +10,8 @@ export interface HostRef {
   port: number;
   user: string;
   roles: string[];
+  /** Base of relative service directories on this host (`.` is the login home). */
+  dir: string;
   /** Where this host journals commands (relative to the login home unless absolute). */
   journalDir: string;
 }
@@ -33,6 +35,38 @@ export interface Plan<I = Record<string, unknown>> {
   /** Base URL of the Temporal Web UI, when known, for links in reports. */
   uiUrl?: string;
   namespace: string;
+  /** The service a deploy or rollback acts on, resolved from config. */
+  service?: ServicePlan;
+  /** Present when the environment requires an approval before traffic moves. */
+  approval?: { approvers: string[]; timeoutMs: number };
+  /** Where the run is announced; the token stays on the worker. */
+  notify?: { slack?: { channel: string; deliveryWindowMs: number } };
+}
+
+/** A service as a deploy needs it: templates, ports, load balancer, artifact (with its sha256), limits. */
+export interface ServicePlan {
+  name: string;
+  strategy: 'blue-green' | 'rolling';
+  roles: string[];
+  dir: string;
+  start: string;
+  stop: string;
+  health: {
+    http?: { path: string; expectStatus: number; expectBody?: string };
+    command?: string;
+    timeoutMs: number;
+    intervalMs: number;
+  };
+  slots?: { blue: number; green: number };
+  port?: number;
+  loadBalancer?: { role: string; upstreamFile: string; upstream: string; test: string; reload: string };
+  batchSize: number | string;
+  maxFailures: number;
+  releasesKept: number;
+  drainWaitMs: number;
+  env: Record<string, string>;
+  /** A file on the worker (uploaded over SFTP) or a URL the hosts fetch; either way checked by sha256. */
+  artifact?: { file: string; sha256: string } | { url: string; sha256Url: string };
 }
 
 /** What the workflow asks for when a run starts. */

@@ -8,9 +8,14 @@ export interface SandboxConfigOptions {
   extra?: string;
   /** ssh settings appended under `ssh:` (two-space indented YAML lines). */
   sshExtra?: string[];
+  /** Environment settings appended under the environment (e.g. `approval: { ... }`). */
+  environmentExtra?: string[];
 }
 
-/** A runway.yml for the sandbox hosts: its client key, its known_hosts, each host journalling in its own dir. */
+/**
+ * A runway.yml for the sandbox hosts: its client key, its known_hosts, and each host's own base dir (where its
+ * service directories and its journal live — sandbox hosts share one machine).
+ */
 export function sandboxConfigYaml(sandbox: Sandbox, options: SandboxConfigOptions = {}): string {
   const env = options.environment ?? 'sandbox';
   const lines = [
@@ -26,9 +31,10 @@ export function sandboxConfigYaml(sandbox: Sandbox, options: SandboxConfigOption
       const roles = options.roles?.[h.name] ?? ['web'];
       return (
         `      ${h.name}: { address: ${h.address}, port: ${h.port}, roles: [${roles.join(', ')}], ` +
-        `journalDir: ${JSON.stringify(`${h.dir}/.runway/journal`)} }`
+        `dir: ${JSON.stringify(h.dir)} }`
       );
     }),
+    ...(options.environmentExtra ?? []).map((l) => `    ${l}`),
   ];
   return lines.join('\n') + '\n' + (options.extra ?? '');
 }

@@ -206,6 +206,7 @@ export function hostRef(world: TestWorld, i = 0, roles: string[] = ['web']): Hos
     port: h.port,
     user: world.sandbox.user,
     roles,
+    dir: h.dir,
     journalDir: `${h.dir}/journal`,
   };
 }

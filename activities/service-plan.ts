@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fillTemplate, InputError, type LoadedConfig, type ServiceConfig } from '../config';
+import type { HostRef, ServicePlan } from '../workflows/types';
+
+/**
+ * Resolves the service a deploy or rollback names: its templates and limits, and — for a deploy — the artifact of
+ * this version with its sha256 (a local file is hashed here, so a missing or mismatching artifact stops the run before
+ * anything changes).
+ */
+export function servicePlan(
+  loaded: LoadedConfig,
+  input: { environment: string; service: string; version?: string; sha256?: string },
+  hosts: HostRef[],
+): ServicePlan {
+  const { config, file } = loaded;
+  const svc = config.services[input.service];
+  if (!svc) {
+    const known = Object.keys(config.services).sort().join(', ') || 'none';
+    throw new InputError(`input.service: unknown service "${input.service}" (known: ${known})`);
+  }
+  for (const role of [...svc.roles, ...(svc.loadBalancer ? [svc.loadBalancer.role] : [])]) {
+    if (!hosts.some((h) => h.roles.includes(role))) {
+      throw new InputError(`services.${input.service}: no host in ${input.environment} has role "${role}"`);
+    }
+  }
+  return {
+    name: input.service,
+    strategy: svc.strategy,
+    roles: svc.roles,
+    dir: svc.dir,
+    start: svc.start,
+    stop: svc.stop,
+    health: {
+      http: svc.health.http,
+      command: svc.health.command,
+      timeoutMs: svc.health.timeout,
+      intervalMs: svc.health.interval,
+    },
+    slots: svc.slots,
+    port: svc.port,
+    loadBalancer: svc.loadBalancer,
+    batchSize: svc.batchSize,
+    maxFailures: svc.maxFailures,
+    releasesKept: svc.releasesKept,
+    drainWaitMs: svc.drainWait,
+    env: svc.env,
+    artifact: input.version ? artifactOf(svc, input.version, input.sha256, dirname(file)) : undefined,
+  };
+}
+
+function artifactOf(
+  svc: ServiceConfig,
+  version: string,
+  expected: string | undefined,
+  base: string,
+): ServicePlan['artifact'] {
+  const fill = (text: string) => fillTemplate(text, (name) => (name === 'version' ? version : `{{${name}}}`));
+  if ('url' in svc.artifact) return { url: fill(svc.artifact.url), sha256Url: fill(svc.artifact.sha256Url) };
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const file = path(fill(svc.artifact.file));
+  if (!existsSync(file)) throw new InputError(`artifact for ${version}: ${file} does not exist on the worker`);
+  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const sidecar = svc.artifact.sha256File ? path(fill(svc.artifact.sha256File)) : `${file}.sha256`;
+  const wanted = expected ?? (existsSync(sidecar) ? readFileSync(sidecar, 'utf8').trim().split(/\s+/)[0] : undefined);
+  if (wanted !== undefined && wanted !== sha256) {
+    throw new InputError(`artifact for ${version}: ${file} has sha256 ${sha256}, expected ${wanted}`);
+  }
+  return { file, sha256 };
+}

@@ -1,0 +1,87 @@
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { follow } from '../follow';
+import type { RunwayClient } from '../lib';
+import { ExitCode } from '../outcome';
+import { writeStepSummary } from '../summary';
+import { printOutcome, withClient } from './common';
+
+interface RunOptions {
+  environment: string;
+  as?: string;
+  timeout?: string;
+  wait?: boolean;
+  waitLock?: boolean;
+  json?: boolean;
+}
+
+/** Who is acting: `--as`, then the GitHub Actions user, then the login name. */
+function actorOf(opts: { as?: string }): string {
+  return opts.as ?? process.env.GITHUB_ACTOR ?? userInfo().username;
+}
+
+/** `runway deploy <service> <version> -e env`: validated first (exit 2, nothing started), then started under the lock. */
+export async function deploy(
+  service: string,
+  version: string,
+  opts: RunOptions & { sha256?: string },
+  command: Command,
+): Promise<number> {
+  const input = { environment: opts.environment, service, version, actor: actorOf(opts), ...extras(opts) };
+  return withClient(command, (runway) => startAndFollow(runway, 'deploy', input, opts));
+}
+
+/** `runway rollback <service> -e env [--to version]`. */
+export async function rollback(service: string, opts: RunOptions & { to?: string }, command: Command): Promise<number> {
+  const input = {
+    environment: opts.environment,
+    service,
+    actor: actorOf(opts),
+    ...(opts.to ? { to: opts.to } : {}),
+    ...extras(opts),
+  };
+  return withClient(command, (runway) => startAndFollow(runway, 'rollback', input, opts));
+}
+
+/** `runway approve <id> --as name`. */
+export function approve(id: string, opts: { as: string; reason?: string }, command: Command): Promise<number> {
+  return decide(id, 'approve', opts, command);
+}
+
+/** `runway reject <id> --as name`. */
+export function reject(id: string, opts: { as: string; reason?: string }, command: Command): Promise<number> {
+  return decide(id, 'reject', opts, command);
+}
+
+async function decide(
+  id: string,
+  decision: 'approve' | 'reject',
+  opts: { as: string; reason?: string },
+  command: Command,
+) {
+  return withClient(command, async (runway) => {
+    const record = await runway.decide(id, decision, opts.as, opts.reason);
+    console.log(`${record.gate}: ${record.decision} by ${record.by}`);
+    return ExitCode.Succeeded;
+  });
+}
+
+function extras(opts: RunOptions & { sha256?: string }): Record<string, string> {
+  return { ...(opts.sha256 ? { sha256: opts.sha256 } : {}), ...(opts.timeout ? { timeout: opts.timeout } : {}) };
+}
+
+async function startAndFollow(runway: RunwayClient, runbook: string, input: object, opts: RunOptions): Promise<number> {
+  const handle = await runway.start(runbook, input, {
+    waitLock: opts.waitLock,
+    onWaiting: (holder) => console.error(`waiting for the lock: ${holder}`),
+  });
+  const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
+  if (!opts.wait) {
+    console.log(`started ${handle.workflowId}${link ? `\nrun: ${link}` : ''}`);
+    return ExitCode.Succeeded;
+  }
+  const outcome = opts.json ? await runway.wait(handle) : await follow(runway, handle);
+  printOutcome(outcome, !!opts.json, link);
+  writeStepSummary(outcome, link);
+  return outcome.exitCode;
+}

@@ -1,0 +1,56 @@
+import type { SandboxNginx } from './nginx';
+
+/** How the demo service is deployed: its strategy, ports, and where its artifacts are built. */
+export interface DemoServiceOptions {
+  name?: string;
+  strategy: 'blue-green' | 'rolling';
+  nginx: SandboxNginx;
+  artifactsDir: string;
+  /** blue-green: slot ports; rolling: the one port. */
+  ports?: { blue: number; green: number } | number;
+  batchSize?: string | number;
+  maxFailures?: number;
+  drainWait?: string;
+  healthTimeout?: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * The `services:` entry for the demo app (examples/demo-app) on sandbox hosts: start/stop templates that run it in
+ * the background with a pid file per slot, an HTTP health gate that also checks the version, and the sandbox nginx
+ * as the load balancer. Shows what a real service's entry looks like.
+ */
+export function demoServiceYaml(o: DemoServiceOptions): string {
+  const name = o.name ?? 'app';
+  const pid = o.strategy === 'blue-green' ? '{{dir}}/{{slot}}.pid' : '{{dir}}/app.pid';
+  const log = o.strategy === 'blue-green' ? '{{dir}}/{{slot}}.log' : '{{dir}}/app.log';
+  const start = `cd {{release}} && ADDRESS={{address}} PORT={{port}} setsid nohup node app.js >> ${log} 2>&1 < /dev/null & echo $! > ${pid}`;
+  // Waits for the old process to finish its requests (SIGTERM drains) and exit, so the port is free for a restart.
+  const stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; i=0; while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; rm -f ${pid}; fi`;
+  const ports =
+    typeof o.ports === 'number'
+      ? [`    port: ${o.ports}`]
+      : [`    slots: { blue: ${o.ports?.blue ?? 18001}, green: ${o.ports?.green ?? 18002} }`];
+  const lines = [
+    `  ${name}:`,
+    `    strategy: ${o.strategy}`,
+    '    roles: [web]',
+    `    dir: ${name}`,
+    `    artifact: { file: ${JSON.stringify(`${o.artifactsDir}/demo-app-{{version}}.tar.gz`)} }`,
+    `    start: ${JSON.stringify(start)}`,
+    `    stop: ${JSON.stringify(stop)}`,
+    `    health: { http: { path: /health, expectBody: "ok {{version}}" }, timeout: ${o.healthTimeout ?? '10s'}, interval: 200ms }`,
+    ...ports,
+    '    loadBalancer:',
+    '      role: lb',
+    `      upstreamFile: ${JSON.stringify(o.nginx.upstreamFile)}`,
+    `      upstream: ${o.nginx.upstreamName}`,
+    `      test: ${JSON.stringify(o.nginx.testCommand)}`,
+    `      reload: ${JSON.stringify(o.nginx.reloadCommand)}`,
+    `    drainWait: ${o.drainWait ?? '1s'}`,
+    ...(o.batchSize !== undefined ? [`    batchSize: ${JSON.stringify(o.batchSize)}`] : []),
+    ...(o.maxFailures !== undefined ? [`    maxFailures: ${o.maxFailures}`] : []),
+    `    env: ${JSON.stringify(o.env ?? { GREETING: 'hello' })}`,
+  ];
+  return lines.join('\n') + '\n';
+}

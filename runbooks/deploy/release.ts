@@ -1,0 +1,111 @@
+import { mapLimit } from '../../workflows/pool';
+import { quote } from '../../workflows/quote';
+import type { HostRef } from '../../workflows/types';
+import { dirOf, invalid, type DeployContext } from './context';
+import type { HostState } from './state';
+
+/** The `runway.env` text of a release: the service settings it is deployed with, one `KEY=value` per line. */
+export function envFile(env: Record<string, string>): string {
+  return Object.keys(env)
+    .sort()
+    .map((key) => `${key}=${env[key]}\n`)
+    .join('');
+}
+
+/**
+ * Puts release `version` on every web host: `<dir>/releases/<version>/`, unpacked from the artifact (uploaded over SFTP
+ * and checked by sha256, or fetched by the host and checked against the published sha256), plus its `runway.env`.
+ * A host that already has this version from the same artifact keeps it. Returns the hosts where it was created, so
+ * the undo removes only those.
+ */
+export async function putRelease(ctx: DeployContext, version: string): Promise<string[]> {
+  const { rb, svc, web } = ctx;
+  const artifact = svc.artifact;
+  if (!artifact) throw invalid(`no artifact for ${svc.name} ${version}`);
+  const created: string[] = [];
+  const settled = await mapLimit(web, rb.plan.concurrency, async (host) => {
+    const dir = dirOf(svc, host);
+    const release = `${dir}/releases/${version}`;
+    const tarball = `${dir}/releases/.${version}.tar.gz`;
+    const known = await rb.on(host)
+      .$`mkdir -p ${`${dir}/releases`} && cat ${`${release}/.runway-artifact`} 2>/dev/null`.nothrow();
+    const sha = 'file' in artifact ? artifact.sha256 : undefined;
+    if (known.exitCode === 0 && sha && known.stdout.trim() === sha) return;
+    if ('file' in artifact) await rb.upload([host], artifact.file, tarball);
+    else await rb.on(host).run(fetchScript(artifact.url, artifact.sha256Url, tarball));
+    const result = await rb.on(host).run(unpackScript(release, tarball));
+    if (result.stdout.trim() === 'created') created.push(host.name);
+  });
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed?.status === 'rejected') throw failed.reason;
+  await rb
+    .on(web)
+    .run((host) => writeFileScript(`${dirOf(svc, host)}/releases/${version}/runway.env`, envFile(svc.env)));
+  return created;
+}
+
+/** Removes release `version` from the given hosts — unless a slot or link still points at it. */
+export async function removeRelease(ctx: DeployContext, version: string, hosts: HostRef[]): Promise<void> {
+  if (hosts.length === 0) return;
+  await ctx.rb.on(hosts).run((host) => {
+    const dir = dirOf(ctx.svc, host);
+    const links = ['slots/blue', 'slots/green', 'current', 'previous'].map((l) => quote(`${dir}/${l}`)).join(' ');
+    return [
+      `for l in ${links}; do [ "$(basename "$(readlink "$l" 2>/dev/null)" 2>/dev/null)" = ${quote(version)} ] && exit 0; done`,
+      `rm -rf ${quote(`${dir}/releases/${version}`)}`,
+    ].join('\n');
+  });
+}
+
+/**
+ * Removes old releases beyond `releasesKept`, never one a slot, `current` or `previous` points at, nor the new one.
+ * Best effort: a failure here is reported on the host's line, it never rolls a good deploy back.
+ */
+export async function pruneReleases(ctx: DeployContext, states: Map<string, HostState>, keep: string[]): Promise<void> {
+  const { rb, svc, web } = ctx;
+  await rb
+    .on(web)
+    .run((host) => {
+      const state = states.get(host.name)!;
+      const protectedSet = new Set([...keep, state.slots.blue, state.slots.green, state.current, state.previous]);
+      const ordered = [...new Set([...keep, ...state.releases])];
+      const doomed = ordered.slice(svc.releasesKept).filter((v) => !protectedSet.has(v));
+      const dir = dirOf(svc, host);
+      return doomed.length === 0 ? 'true' : `rm -rf ${doomed.map((v) => quote(`${dir}/releases/${v}`)).join(' ')}`;
+    })
+    .nothrow();
+}
+
+/** Writes a file atomically (temp file, then rename), with exactly the given bytes. */
+export function writeFileScript(path: string, content: string): string {
+  return `printf %s ${quote(content)} > ${quote(`${path}.runway-new`)} && mv -f ${quote(`${path}.runway-new`)} ${quote(path)}`;
+}
+
+function fetchScript(url: string, sha256Url: string, tarball: string): string {
+  return [
+    'set -e',
+    `curl -fsSL --retry 3 -o ${quote(tarball)} ${quote(url)}`,
+    `expected=$(curl -fsSL --retry 3 ${quote(sha256Url)} | cut -d ' ' -f 1)`,
+    `actual=$(sha256sum ${quote(tarball)} | cut -d ' ' -f 1)`,
+    `[ "$expected" = "$actual" ] || { rm -f ${quote(tarball)}; echo "sha256 mismatch: got $actual, expected $expected" >&2; exit 1; }`,
+    `printf '%s\\n' "$actual" > ${quote(`${tarball}.sha256`)}`,
+  ].join('\n');
+}
+
+/** Unpacks the tarball into a temp dir and renames it into place; prints `created`, or `existing` if it was there. */
+function unpackScript(release: string, tarball: string): string {
+  const temp = `${release}.runway-tmp`;
+  return [
+    'set -e',
+    `sha=$(sha256sum ${quote(tarball)} | cut -d ' ' -f 1)`,
+    `if [ -d ${quote(release)} ]; then`,
+    `  [ "$(cat ${quote(`${release}/.runway-artifact`)} 2>/dev/null)" = "$sha" ] || { echo "release already on this host from another artifact: deploy it under a new version" >&2; exit 3; }`,
+    `  rm -f ${quote(tarball)}; echo existing; exit 0`,
+    'fi',
+    `rm -rf ${quote(temp)} && mkdir -p ${quote(temp)}`,
+    `tar -xzf ${quote(tarball)} -C ${quote(temp)}`,
+    `printf '%s\\n' "$sha" > ${quote(`${temp}/.runway-artifact`)}`,
+    `mv ${quote(temp)} ${quote(release)} && rm -f ${quote(tarball)} ${quote(`${tarball}.sha256`)}`,
+    'echo created',
+  ].join('\n');
+}

@@ -1,0 +1,48 @@
+import { readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLoad } from './support/load';
+import { startDeployWorld, type DeployWorld } from './support/deploy-world';
+
+/** Blue-green deploys of the demo app on real hosts behind real nginx. */
+describe('blue-green deploy', () => {
+  let w: DeployWorld;
+  beforeAll(async () => {
+    w = await startDeployWorld('bluegreen', {
+      web: 2,
+      firstOctet: 141,
+      service: { strategy: 'blue-green', ports: { blue: 18001, green: 18002 } },
+    });
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  const deploy = async (version: string) => {
+    await w.build(version);
+    return w.runway.wait(await w.runway.start('deploy', { environment: 'test', service: 'app', version, actor: 'ci' }));
+  };
+  const served = async () => (await (await fetch(w.nginx.url)).text()).trim();
+
+  it('a first deploy starts the blue slot and sends traffic to it', async () => {
+    const outcome = await deploy('1.0.0');
+    expect(outcome.message).toBe('deploy succeeded');
+    expect(outcome.exitCode).toBe(0);
+    expect(await served()).toBe('version=1.0.0');
+    const dir = join(w.world.sandbox.hosts[0].dir, 'app');
+    expect(readFileSync(join(dir, 'live'), 'utf8')).toBe('blue');
+    expect(readlinkSync(join(dir, 'slots', 'blue'))).toBe('../releases/1.0.0');
+    expect(readFileSync(join(dir, 'releases', '1.0.0', 'runway.env'), 'utf8')).toBe('GREETING=hello\n');
+  });
+
+  it('five deploys in a row under continuous traffic: no failed request, one version change per deploy', async () => {
+    const load = startLoad(w.nginx.url, { concurrency: 6 });
+    const versions = ['1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0'];
+    for (const version of versions) expect((await deploy(version)).exitCode).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    const report = await load.stop();
+    expect(report.errors).toEqual([]);
+    expect(report.failures).toBe(0);
+    expect(report.versions).toEqual(['1.0.0', ...versions]);
+    expect(report.total).toBeGreaterThan(100);
+  });
+});
