@@ -2,6 +2,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLoad } from './support/load';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
+import { blueGreenState } from './support/host-state';
 
 /** Blue-green deploys of the demo app on real hosts behind real nginx. */
 describe('blue-green deploy', () => {
@@ -44,5 +45,39 @@ describe('blue-green deploy', () => {
     expect(report.failures).toBe(0);
     expect(report.versions).toEqual(['1.0.0', ...versions]);
     expect(report.total).toBeGreaterThan(100);
+  });
+});
+
+describe('blue-green rollback and atomicity', () => {
+  let w: DeployWorld;
+  beforeAll(async () => {
+    w = await startDeployWorld('bgatomic', {
+      web: 2,
+      firstOctet: 145,
+      lbPort: 18081,
+      service: { strategy: 'blue-green', ports: { blue: 18011, green: 18012 } },
+    });
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  const start = (runbook: string, input: Record<string, unknown>) =>
+    w.runway.start(runbook, { environment: 'test', service: 'app', actor: 'ci', ...input });
+  const deploy = async (version: string, opts: { failHealth?: boolean } = {}) => {
+    await w.build(version, opts);
+    return w.runway.wait(await start('deploy', { version }));
+  };
+
+  it('deploy A, deploy B, roll back: release, settings and upstream are byte for byte those of A', async () => {
+    expect((await deploy('2.0.0')).exitCode).toBe(0);
+    const a = blueGreenState(w);
+    expect((await deploy('2.1.0')).exitCode).toBe(0);
+    expect(blueGreenState(w)).not.toEqual(a);
+    const rolledBack = await w.runway.wait(await start('rollback', {}));
+    expect(rolledBack.exitCode).toBe(0);
+    expect(rolledBack.report?.labels.version).toBe('2.0.0');
+    expect(blueGreenState(w)).toEqual(a);
+    expect((await (await fetch(w.nginx.url)).text()).trim()).toBe('version=2.0.0');
   });
 });

@@ -24,7 +24,12 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
   const name = o.name ?? 'app';
   const pid = o.strategy === 'blue-green' ? '{{dir}}/{{slot}}.pid' : '{{dir}}/app.pid';
   const log = o.strategy === 'blue-green' ? '{{dir}}/{{slot}}.log' : '{{dir}}/app.log';
-  const start = `cd {{release}} && ADDRESS={{address}} PORT={{port}} setsid nohup node app.js >> ${log} 2>&1 < /dev/null & echo $! > ${pid}`;
+  // FAIL_START in the service dir makes a host refuse to start (an injected command failure in tests). The braces keep
+  // `$!` the pid of node itself (setsid execs it), which the stop template signals.
+  const start =
+    `if [ -e {{dir}}/FAIL_START ]; then echo 'FAIL_START is set' >&2; exit 1; fi; cd {{release}} && ` +
+    `{ ADDRESS={{address}} PORT={{port}} HEALTH_SWITCH_DIR={{dir}} setsid nohup node app.js >> ${log} 2>&1 < /dev/null & ` +
+    `echo $! > ${pid}; }`;
   // Waits for the old process to finish its requests (SIGTERM drains) and exit, so the port is free for a restart.
   const stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; i=0; while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; rm -f ${pid}; fi`;
   const ports =
@@ -45,7 +50,8 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
     '      role: lb',
     `      upstreamFile: ${JSON.stringify(o.nginx.upstreamFile)}`,
     `      upstream: ${o.nginx.upstreamName}`,
-    `      test: ${JSON.stringify(o.nginx.testCommand)}`,
+    // FAIL_LB_TEST in the load balancer's service dir makes the test refuse (an injected nginx -t failure in tests).
+    `      test: ${JSON.stringify(`[ ! -e {{dir}}/FAIL_LB_TEST ] && ${o.nginx.testCommand}`)}`,
     `      reload: ${JSON.stringify(o.nginx.reloadCommand)}`,
     `    drainWait: ${o.drainWait ?? '1s'}`,
     ...(o.batchSize !== undefined ? [`    batchSize: ${JSON.stringify(o.batchSize)}`] : []),

@@ -6,9 +6,9 @@
  * - `VERSION` (trimmed) and the optional `runway.env` (KEY=VALUE lines) are read from this file's own directory, so
  *   each release dir is self-describing whatever the working directory of the command that starts it.
  * - Listens on `$ADDRESS` (default 127.0.0.1) : `$PORT`.
- * - `GET /health` answers `200 ok <version>`, or `500 unhealthy` while a file `FAIL_HEALTH` exists beside it (checked on
- *   every request, so a test can break a running instance too); any other path answers `version=<version>` with an
- *   `x-version` header.
+ * - `GET /health` answers `200 ok <version>`, or `500 unhealthy` while a file `FAIL_HEALTH` exists beside it or in
+ *   `$HEALTH_SWITCH_DIR` (a host-wide switch, e.g. the service dir; checked on every request, so a test can break a
+ *   running instance or one host); any other path answers `version=<version>` with an `x-version` header.
  * - SIGTERM/SIGINT drain: stop accepting, finish in-flight requests, exit 0 — a drained instance never drops one.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS artifact, run by a bare `node` */
@@ -45,7 +45,9 @@ const server = http.createServer((req, res) => {
   // While draining, a kept-alive client must open its next request elsewhere instead of racing our close.
   if (draining) res.setHeader('connection', 'close');
   if (req.url === '/health' || req.url.startsWith('/health?')) {
-    const failing = fs.existsSync(here('FAIL_HEALTH'));
+    const hostSwitch = process.env.HEALTH_SWITCH_DIR && path.join(process.env.HEALTH_SWITCH_DIR, 'FAIL_HEALTH');
+    const failing =
+      fs.existsSync(here('FAIL_HEALTH')) || (hostSwitch !== '' && !!hostSwitch && fs.existsSync(hostSwitch));
     res.writeHead(failing ? 500 : 200, { 'content-type': 'text/plain' });
     res.end(failing ? 'unhealthy\n' : `ok ${version}\n`);
     return;

@@ -58,7 +58,7 @@ export async function unhealthy(
     if (command && !failures.has(host.name)) {
       const check = render(ctx, command, host, instance);
       const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-      const loop = `end=$(( $(date +%s) + ${seconds} ))\nuntil ${check}; do [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${intervalMs / 1000}; done`;
+      const loop = `end=$(( $(date +%s) + ${seconds} ))\nuntil { ${check}\n}; do [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${intervalMs / 1000}; done`;
       const result = await rb.on(host).run(loop).nothrow();
       if (result.exitCode !== 0)
         failures.set(host.name, `health command failed for ${seconds}s: ${result.stderr.trim().slice(-200)}`);

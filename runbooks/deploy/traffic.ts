@@ -24,10 +24,18 @@ export async function setUpstream(ctx: DeployContext, content: (lb: HostRef) => 
     const reload = render(ctx, lb.reload, host, { version: '' });
     const backup = `${file}.runway-prev`;
     const write = next === undefined ? `rm -f ${quote(file)}` : writeFileScript(file, next);
+    // Nothing to change (an undo after the switch itself put the file back): no test, no reload needed.
+    const same =
+      next === undefined
+        ? `[ ! -e ${quote(file)} ]`
+        : `[ -f ${quote(file)} ] && printf %s ${quote(next)} | cmp -s - ${quote(file)}`;
     return [
+      `if ${same}; then echo unchanged; exit 0; fi`,
       `if [ -f ${quote(file)} ]; then cp -p ${quote(file)} ${quote(backup)}; else rm -f ${quote(backup)}; fi`,
       write,
-      `if ! ${test}; then`,
+      // Braces: a template such as `a && nginx -t` must be negated whole.
+      `if ! { ${test}
+}; then`,
       `  if [ -f ${quote(backup)} ]; then mv -f ${quote(backup)} ${quote(file)}; else rm -f ${quote(file)}; fi`,
       `  echo "the load balancer's test refused the new upstream; the previous one is back" >&2; exit 1`,
       'fi',
