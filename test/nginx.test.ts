@@ -8,7 +8,7 @@ import { startSandbox, type Sandbox, type SandboxHost } from '../client/sandbox/
 import { startNginx, upstreamConf, type SandboxNginx } from '../client/sandbox/nginx';
 import { accepts, descendants, sleep, until } from '../client/sandbox/process';
 import { quote } from '../workflows/quote';
-import { startLoad } from './support/load';
+import { startLoad } from '../client/sandbox/load';
 
 type App = { child: ChildProcess; exited: Promise<number | null> };
 

@@ -71,7 +71,7 @@ function nginxConf(prefix: string, upstreamFile: string, o: NginxOptions): strin
     'events { worker_connections 1024; }',
     'http {',
     '  access_log off;',
-    // A keep-alive client then stays on its connection until its worker retires at a reload (see test/support/load.ts).
+    // A keep-alive client then stays on its connection until its worker retires at a reload (see client/sandbox/load.ts).
     '  keepalive_requests 1000000;',
     // The compiled-in temp paths are under /var/lib/nginx, which only root may write.
     ...TEMPS.map((t) => `  ${t}_temp_path ${at(`${t}_temp`)};`),
