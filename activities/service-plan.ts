@@ -57,7 +57,10 @@ function artifactOf(
   base: string,
 ): ServicePlan['artifact'] {
   const fill = (text: string) => fillTemplate(text, (name) => (name === 'version' ? version : `{{${name}}}`));
-  if ('url' in svc.artifact) return { url: fill(svc.artifact.url), sha256Url: fill(svc.artifact.sha256Url) };
+  if ('url' in svc.artifact) {
+    // The host fetches it; a pinned sha256 is checked there too, beside the published one.
+    return { url: fill(svc.artifact.url), sha256Url: fill(svc.artifact.sha256Url), sha256: expected };
+  }
   const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const file = path(fill(svc.artifact.file));
   if (!existsSync(file)) throw new InputError(`artifact for ${version}: ${file} does not exist on the worker`);

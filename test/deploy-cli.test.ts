@@ -257,7 +257,11 @@ describe('runway deploy (CLI)', () => {
       const records = auditLog().filter((r) => r.runId === runId);
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({ version: '4.1.0', service: 'app', actor: 'octocat', status: 'failed' });
-      expect(records[0].error).toMatch(/4\.1\.0 in \w+ is not healthy/);
+      expect(records[0].error).toMatch(/4\.1\.0 in \w+ is not healthy on 2 hosts/);
+      // Each host's reason is the probe's own words, not the wrapper's "Activity task failed".
+      expect(records[0].error).toMatch(/web-1: http:\/\/127\.0\.0\.181:\d+\/health did not answer 200 within 8000 ms/);
+      expect(records[0].error).toMatch(/web-2: http:\/\/127\.0\.0\.182:\d+\/health did not answer 200 within 8000 ms/);
+      expect(records[0].error).not.toContain('Activity task failed');
       expect(blueGreenState(w)).toEqual(before);
       expect(await served()).toBe('version=4.0.0');
     });

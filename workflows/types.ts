@@ -66,7 +66,7 @@ export interface ServicePlan {
   drainWaitMs: number;
   env: Record<string, string>;
   /** A file on the worker (uploaded over SFTP) or a URL the hosts fetch; either way checked by sha256. */
-  artifact?: { file: string; sha256: string } | { url: string; sha256Url: string };
+  artifact?: { file: string; sha256: string } | { url: string; sha256Url: string; sha256?: string };
 }
 
 /** What the workflow asks for when a run starts. */

@@ -1,58 +1,299 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import diagnostics from 'node:diagnostics_channel';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { loadConfig } from '../../config';
+import { lockId } from '../../runbooks/deploy/lock';
 import { createRunwayWorker } from '../../worker';
-import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS } from '../bootstrap';
+import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS, type Need } from '../bootstrap';
 import { follow } from '../follow';
 import { RunwayClient } from '../lib';
-import { renderOutputs } from '../render';
+import { ExitCode, type Outcome } from '../outcome';
+import { buildDemoArtifact } from '../sandbox/artifacts';
 import { sandboxConfigYaml } from '../sandbox/config';
-import { startSandbox } from '../sandbox/hosts';
+import { demoServiceYaml } from '../sandbox/demo-service';
+import { startSandbox, type Sandbox } from '../sandbox/hosts';
+import { startLoad, type LoadReport } from '../sandbox/load';
+import { startNginx, type SandboxNginx } from '../sandbox/nginx';
+import { killTree, sleep, until } from '../sandbox/process';
 import { printOutcome } from './common';
 import { quietRuntime, startEmbedded } from './dev';
 
+/** What the demo needs from Debian: the sandbox hosts' OpenSSH, and nginx as the load balancer. */
+const DEMO_NEEDS: Need[] = [...TEST_NEEDS, { command: '/usr/sbin/nginx', pkg: 'nginx' }];
+const DIR = join(ROOT, '.runway', 'demo');
+const ENVIRONMENT = 'demo';
+const SERVICE = 'app';
+const WEB = ['web-1', 'web-2'];
+const LB_PORT = 18080;
+const SLOTS = { blue: 18001, green: 18002 };
+const [V1, V2] = ['1.0.0', '2.0.0'];
+// Progress as event lines, each printed once: redrawing in place would erase the traffic lines printed in between.
+const EVENT_LINES = { isTTY: false, write: (text: string) => process.stdout.write(text) } as NodeJS.WriteStream;
+
+/** Undoes one thing the demo started; they run newest first. */
+type Cleanup = () => unknown;
+
+/** One run of the scenario, for the summary. */
+interface Run {
+  title: string;
+  outcome: Outcome;
+  link?: string;
+}
+
 /**
- * The README's main command: the embedded dev server and a worker, three local sshd hosts on 127.0.0.x, and the exec
- * runbook across them in batches of one — then the run's Web UI link. Stays up (for the UI) until Ctrl-C.
+ * The README's main command: the embedded dev server and a worker, hosts web-1, web-2 and lb-1 (real sshd on
+ * 127.0.0.x), real nginx on lb-1 — then a blue-green deploy of the demo app 1.0.0, 2.0.0 under live traffic, and a
+ * rollback, with the runs' Web UI links. Stays up (nginx, apps, Web UI) until Ctrl-C unless `--exit`.
  */
 export async function demo(opts: { exit?: boolean }): Promise<number> {
-  ensurePackages(TEST_NEEDS);
+  ensurePackages(DEMO_NEEDS);
   ensureTemporal();
   quietRuntime();
-  const dir = join(ROOT, '.runway', 'demo');
-  mkdirSync(dir, { recursive: true });
-  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count: 3, names: ['web-1', 'web-2', 'web-3'] });
-  console.log(`3 sandbox hosts: ${sandbox.hosts.map((h) => `${h.name} ${h.address}:${h.port}`).join(', ')}`);
-  const configFile = join(dir, 'runway.yml');
-  const temporal = `temporal:\n  devServer: { dbFile: ${JSON.stringify(join(ROOT, '.runway', 'temporal.db'))} }\n`;
-  writeFileSync(configFile, sandboxConfigYaml(sandbox, { environment: 'demo', extra: temporal }));
-  const loaded = loadConfig(configFile);
-  const server = await startEmbedded(loaded);
-  console.log(`Temporal dev server on ${server?.address} — Web UI ${server?.uiUrl}`);
+  const cleanups: Cleanup[] = [];
+  let runway: RunwayClient | undefined;
+  try {
+    const { configFile, nginx } = await setUp(cleanups);
+    const loaded = loadConfig(configFile);
+    const server = await startEmbedded(loaded);
+    cleanups.push(() => server?.stop());
+    console.log(`Temporal dev server on ${server?.address} — Web UI ${server?.uiUrl}`);
+    runway = await RunwayClient.connect({ loaded });
+    await endStaleRun(runway);
+    const { running } = await startWorker(configFile, cleanups);
+    const scenario = play(runway, nginx, cleanups);
+    scenario.catch(() => undefined); // raced below; once interrupted, how it ends no longer matters
+    // Ctrl-C makes the SDK runtime stop the worker, after which a run being followed would never end.
+    const code = await Promise.race([scenario, running.then(() => undefined)]);
+    if (code === undefined) await interrupted(cleanups);
+    if (!opts.exit) {
+      console.log(`\nnginx keeps serving ${nginx.url} and the Web UI stays up. Ctrl-C stops everything.`);
+      await running;
+    }
+    return code ?? ExitCode.Stopped;
+  } finally {
+    await runway?.close();
+    await unwind(cleanups);
+  }
+}
+
+/** Starts a worker for the demo's config; `running` ends when the worker is shut down. */
+async function startWorker(configFile: string, cleanups: Cleanup[]): Promise<{ running: Promise<void> }> {
   const { worker, pool } = await createRunwayWorker({ configFile });
   const running = worker.run();
-  try {
-    const runway = await RunwayClient.connect({ loaded });
-    const handle = await runway.start('exec', {
-      environment: 'demo',
-      role: 'web',
-      command: 'echo "hello from $RUNWAY_HOST"; uptime',
-      batchSize: 1,
-    });
-    const outcome = await follow(runway, handle);
-    if (outcome.report) console.log(renderOutputs(outcome.report).join('\n'));
-    printOutcome(outcome, false, runway.link(handle.workflowId, handle.firstExecutionRunId));
-    await runway.close();
-    if (!opts.exit) {
-      console.log('\nThe Web UI stays up; search it with: RunwayRunbook="exec". Ctrl-C stops everything.');
-      await running; // the SDK runtime shuts the worker down on SIGINT/SIGTERM
-    }
-    return outcome.exitCode;
-  } finally {
+  cleanups.push(async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => undefined);
     pool.close();
-    await server?.stop();
-    await sandbox.stop();
+  });
+  return { running };
+}
+
+/**
+ * Ctrl-C during a run: stops everything but the client, then exits. The dev server goes away under the client's calls
+ * in flight, which its gRPC layer retries from timers for up to ~20 s — and closing the connection under such a retry
+ * throws from the timer.
+ */
+async function interrupted(cleanups: Cleanup[]): Promise<never> {
+  await unwind(cleanups);
+  console.error('runway: demo interrupted: everything it started is stopped');
+  process.exit(ExitCode.Stopped);
+}
+
+/** Hosts web-1, web-2 and lb-1, nginx on lb-1 in front of the web hosts, both releases built, the config written. */
+async function setUp(cleanups: Cleanup[]): Promise<{ configFile: string; nginx: SandboxNginx }> {
+  // A fresh start each time; the runs themselves stay in .runway/temporal.db, so earlier demos remain in the Web UI.
+  await stopDemoProcesses(DIR);
+  rmSync(DIR, { recursive: true, force: true });
+  // Registered first so it runs last: the apps run detached and outlive their hosts' sshd.
+  cleanups.push(() => stopDemoProcesses(DIR));
+  const names = [...WEB, 'lb-1'];
+  const sandbox = await startSandbox({ dir: join(DIR, 'hosts'), count: names.length, names, firstOctet: 11 });
+  cleanups.push(() => sandbox.stop());
+  const [web, lb] = [sandbox.hosts.slice(0, WEB.length), sandbox.hosts[WEB.length]];
+  // lb-1's own dir: its login user (the one the runbook's reload runs as) must reach nginx's prefix.
+  const nginx = await startNginx({
+    dir: lb.dir,
+    address: lb.address,
+    port: LB_PORT,
+    upstreamName: SERVICE,
+    servers: web.map((h) => `${h.address}:${SLOTS.blue}`),
+  });
+  cleanups.push(() => nginx.stop());
+  console.log(`hosts: ${sandbox.hosts.map((h) => `${h.name} ${h.address}:${h.port}`).join(', ')}`);
+  console.log(`nginx on lb-1: ${nginx.url} → slots blue :${SLOTS.blue}, green :${SLOTS.green} on ${WEB.join(', ')}`);
+  const artifactsDir = join(DIR, 'artifacts');
+  await Promise.all([V1, V2].map((version) => buildDemoArtifact({ dir: artifactsDir, version })));
+  const configFile = join(DIR, 'runway.yml');
+  writeFileSync(configFile, demoConfig(sandbox, nginx, artifactsDir));
+  return { configFile, nginx };
+}
+
+/** The sandbox hosts (web-* in role web, lb-1 in role lb), the embedded dev server, and the demo app as a service. */
+function demoConfig(sandbox: Sandbox, nginx: SandboxNginx, artifactsDir: string): string {
+  const roles = Object.fromEntries(sandbox.hosts.map((h) => [h.name, WEB.includes(h.name) ? ['web'] : ['lb']]));
+  const temporal = `temporal:\n  devServer: { dbFile: ${JSON.stringify(join(ROOT, '.runway', 'temporal.db'))} }\n`;
+  const service = demoServiceYaml({
+    strategy: 'blue-green',
+    nginx,
+    artifactsDir,
+    ports: SLOTS,
+    drainWait: '1s',
+    healthTimeout: '10s',
+  });
+  return sandboxConfigYaml(sandbox, { environment: ENVIRONMENT, roles, extra: `${temporal}services:\n${service}` });
+}
+
+/** A deploy left open by an interrupted demo would resume on the new hosts as soon as the worker polls: end it. */
+async function endStaleRun(runway: RunwayClient): Promise<void> {
+  const handle = runway.handle(lockId(ENVIRONMENT, SERVICE));
+  const status = await handle.describe().then(
+    (d) => d.status.name,
+    () => undefined,
+  );
+  if (status !== 'RUNNING') return;
+  console.log(`terminating ${handle.workflowId}, left running by an interrupted demo`);
+  await handle.terminate('superseded by a new demo');
+}
+
+/** Deploy 1.0.0; then, under live traffic, deploy 2.0.0 and roll back. Stops at the first run that does not succeed. */
+async function play(runway: RunwayClient, nginx: SandboxNginx, cleanups: Cleanup[]): Promise<number> {
+  const runs = [await run(runway, `deploy ${V1} (first deploy)`, 'deploy', { version: V1 })];
+  if (runs[0].outcome.exitCode !== ExitCode.Succeeded) return summarize(runs);
+  const stopTraffic = startTraffic(nginx);
+  cleanups.push(stopTraffic);
+  runs.push(await run(runway, `deploy ${V2} under live traffic`, 'deploy', { version: V2 }, EVENT_LINES));
+  if (runs[1].outcome.exitCode === ExitCode.Succeeded) {
+    runs.push(await run(runway, 'roll back under live traffic', 'rollback', {}, EVENT_LINES));
+  }
+  await sleep(500); // lets the keep-alive probe reach the version now served
+  return summarize(runs, await stopTraffic());
+}
+
+/** Starts a deploy or rollback of the demo app, shows its progress and outcome. */
+async function run(
+  runway: RunwayClient,
+  title: string,
+  runbook: 'deploy' | 'rollback',
+  input: { version?: string },
+  out?: NodeJS.WriteStream,
+): Promise<Run> {
+  console.log(`\n== ${title}`);
+  const handle = await runway.start(runbook, { environment: ENVIRONMENT, service: SERVICE, actor: 'demo', ...input });
+  const outcome = await follow(runway, handle, out);
+  const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
+  printOutcome(outcome, false, link);
+  return { title, outcome, link };
+}
+
+/** Load through nginx (4 loops and a keep-alive probe) with a line a second; the function returned stops it, once. */
+function startTraffic(nginx: SandboxNginx): () => Promise<LoadReport> {
+  const load = startLoad(nginx.url, { concurrency: 4 });
+  const view = watchTraffic(nginx);
+  const since = Date.now();
+  const timer = setInterval(() => {
+    const seconds = Math.round((Date.now() - since) / 1000);
+    console.log(`traffic ${seconds}s: ${view.requests} requests, ${view.failures} failed, serving ${view.version}`);
+  }, 1000);
+  let stopped: Promise<LoadReport> | undefined;
+  return () => {
+    clearInterval(timer);
+    view.stop();
+    return (stopped ??= load.stop());
+  };
+}
+
+/** What the traffic line shows, as the requests happen. */
+interface TrafficView {
+  requests: number;
+  failures: number;
+  version: string;
+  stop(): void;
+}
+
+/**
+ * Counts the load's requests to nginx as they complete. The load reports only when stopped, so the traffic line
+ * observes the same requests through Node's http diagnostics channels; the summary uses the load's own report. An
+ * error on a reused keep-alive socket is skipped: the load retries it once and counts only the retry.
+ */
+function watchTraffic(nginx: SandboxNginx): TrafficView {
+  const host = `${nginx.address}:${nginx.port}`;
+  const view: TrafficView = { requests: 0, failures: 0, version: '-', stop };
+  const onResponse = (message: unknown) => {
+    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+    if (request.getHeader('host') !== host) return;
+    view.requests += 1;
+    if (response.statusCode !== 200) view.failures += 1;
+    else view.version = String(response.headers['x-version'] ?? view.version);
+  };
+  const onError = (message: unknown) => {
+    const { request } = message as { request: ClientRequest };
+    if (request.getHeader('host') !== host || request.reusedSocket) return;
+    view.requests += 1;
+    view.failures += 1;
+  };
+  diagnostics.subscribe('http.client.response.finish', onResponse);
+  diagnostics.subscribe('http.client.request.error', onError);
+  function stop() {
+    diagnostics.unsubscribe('http.client.response.finish', onResponse);
+    diagnostics.unsubscribe('http.client.request.error', onError);
+  }
+  return view;
+}
+
+/** Prints what the traffic saw and the runs' links; the exit code is the worst run's, or 1 if a request failed. */
+function summarize(runs: Run[], load?: LoadReport): number {
+  console.log('\n== summary');
+  if (load) {
+    console.log(`requests: ${load.total}, failed: ${load.failures}, versions seen: ${load.versions.join(' → ')}`);
+    for (const error of load.errors) console.error(`failed request: ${error}`);
+  }
+  for (const r of runs) console.log(`${r.title}: ${r.outcome.status} — ${r.link ?? 'no Web UI address configured'}`);
+  console.log(`In the Web UI, find every deploy and rollback of the demo app with: RunwayService="${SERVICE}"`);
+  const worst = Math.max(...runs.map((r) => r.outcome.exitCode));
+  return Math.max(worst, load && load.failures > 0 ? ExitCode.Failed : ExitCode.Succeeded);
+}
+
+/** Runs the cleanups newest first; one that fails is reported and does not keep the others from running. */
+async function unwind(cleanups: Cleanup[]): Promise<void> {
+  for (const cleanup of cleanups.reverse()) {
+    await Promise.resolve()
+      .then(cleanup)
+      .catch((e: unknown) => console.error(`runway: demo cleanup: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}
+
+/**
+ * Stops every process a `*.pid` file under `dir` names, if it still runs from inside `dir` (pids get reused): the demo
+ * apps run detached and nginx daemonizes, so a demo that was killed leaves them holding the demo's ports. On a normal
+ * exit this is what stops the apps.
+ */
+async function stopDemoProcesses(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  const pidFiles = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.pid'));
+  const pids = pidFiles.map((f) => Number(read(join(dir, f)).trim())).filter((pid) => pid > 0 && runsFrom(pid, dir));
+  pids.forEach((pid) => killTree(pid, 'SIGTERM'));
+  if (!(await until(5000, async () => !pids.some((pid) => runsFrom(pid, dir))))) {
+    pids.forEach((pid) => killTree(pid, 'SIGKILL'));
+  }
+}
+
+/** Whether `pid` runs from inside `dir`: by its command line (sshd, nginx) or working directory (the demo apps). */
+function runsFrom(pid: number, dir: string): boolean {
+  const cmdline = read(`/proc/${pid}/cmdline`).replace(/\0/g, ' ');
+  let cwd = '';
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    // Gone, or a zombie: it holds no port.
+  }
+  return cmdline.includes(`${dir}/`) || cwd.startsWith(`${dir}/`);
+}
+
+function read(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }

@@ -17,7 +17,7 @@ interface RunOptions {
 
 /** Who is acting: `--as`, then the GitHub Actions user, then the login name. */
 function actorOf(opts: { as?: string }): string {
-  return opts.as ?? process.env.GITHUB_ACTOR ?? userInfo().username;
+  return opts.as || process.env.GITHUB_ACTOR || userInfo().username;
 }
 
 /** `runway deploy <service> <version> -e env`: validated first (exit 2, nothing started), then started under the lock. */

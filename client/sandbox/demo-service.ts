@@ -27,7 +27,8 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
   // FAIL_START in the service dir makes a host refuse to start (an injected command failure in tests). The braces keep
   // `$!` the pid of node itself (setsid execs it), which the stop template signals.
   const start =
-    `if [ -e {{dir}}/FAIL_START ]; then echo 'FAIL_START is set' >&2; exit 1; fi; cd {{release}} && ` +
+    `if [ -e {{dir}}/FAIL_START ]; then echo 'FAIL_START is set' >&2; exit 1; fi; ` +
+    `echo {{slot}} {{version}} >> {{dir}}/starts.log; cd {{release}} && ` +
     `{ ADDRESS={{address}} PORT={{port}} HEALTH_SWITCH_DIR={{dir}} setsid nohup node app.js >> ${log} 2>&1 < /dev/null & ` +
     `echo $! > ${pid}; }`;
   // Waits for the old process to finish its requests (SIGTERM drains) and exit, so the port is free for a restart.

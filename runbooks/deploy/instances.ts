@@ -1,3 +1,4 @@
+import { describeError } from '../../workflows/errors';
 import { mapLimit } from '../../workflows/pool';
 import { quote } from '../../workflows/quote';
 import { fillTemplate } from '../../workflows/template';
@@ -52,7 +53,7 @@ export async function unhealthy(
           intervalMs,
         });
       } catch (err) {
-        failures.set(host.name, (err as Error).message);
+        failures.set(host.name, describeError(err));
       }
     }
     if (command && !failures.has(host.name)) {

@@ -32,7 +32,7 @@ export async function putRelease(ctx: DeployContext, version: string): Promise<s
     const sha = 'file' in artifact ? artifact.sha256 : undefined;
     if (known.exitCode === 0 && sha && known.stdout.trim() === sha) return;
     if ('file' in artifact) await rb.upload([host], artifact.file, tarball);
-    else await rb.on(host).run(fetchScript(artifact.url, artifact.sha256Url, tarball));
+    else await rb.on(host).run(fetchScript(artifact.url, artifact.sha256Url, tarball, artifact.sha256));
     const result = await rb.on(host).run(unpackScript(release, tarball));
     if (result.stdout.trim() === 'created') created.push(host.name);
   });
@@ -81,13 +81,17 @@ export function writeFileScript(path: string, content: string): string {
   return `printf %s ${quote(content)} > ${quote(`${path}.runway-new`)} && mv -f ${quote(`${path}.runway-new`)} ${quote(path)}`;
 }
 
-function fetchScript(url: string, sha256Url: string, tarball: string): string {
+/** Fetches the artifact on the host; it must match the published sha256 — and the pinned one, when given. */
+function fetchScript(url: string, sha256Url: string, tarball: string, pinned?: string): string {
+  const mismatch = (want: string) =>
+    `{ rm -f ${quote(tarball)}; echo "sha256 mismatch: got $actual, expected ${want}" >&2; exit 1; }`;
   return [
     'set -e',
     `curl -fsSL --retry 3 -o ${quote(tarball)} ${quote(url)}`,
     `expected=$(curl -fsSL --retry 3 ${quote(sha256Url)} | cut -d ' ' -f 1)`,
     `actual=$(sha256sum ${quote(tarball)} | cut -d ' ' -f 1)`,
-    `[ "$expected" = "$actual" ] || { rm -f ${quote(tarball)}; echo "sha256 mismatch: got $actual, expected $expected" >&2; exit 1; }`,
+    `[ "$expected" = "$actual" ] || ${mismatch('$expected')}`,
+    ...(pinned ? [`[ ${quote(pinned)} = "$actual" ] || ${mismatch(pinned)}`] : []),
     `printf '%s\\n' "$actual" > ${quote(`${tarball}.sha256`)}`,
   ].join('\n');
 }

@@ -10,7 +10,7 @@ import type { RunwayClient } from '../../client/lib';
 export interface DeployWorld {
   world: TestWorld;
   nginx: SandboxNginx;
-  worker: Awaited<ReturnType<typeof startWorker>>;
+  worker?: Awaited<ReturnType<typeof startWorker>>;
   runway: RunwayClient;
   artifactsDir: string;
   /** Builds the demo app's release `version` where the service's artifact template looks for it. */
@@ -27,6 +27,10 @@ export interface DeployWorldOptions {
   /** Extra top-level YAML (e.g. `notify:`). */
   extra?: string;
   lbPort?: number;
+  /** Another Temporal frontend than the jest run's (a test that restarts its own server). */
+  temporalAddress?: string;
+  /** No in-process worker: the test runs worker processes itself (to kill them). */
+  noWorker?: boolean;
 }
 
 /** Starts a {@link DeployWorld}: hosts web-1…web-N plus lb-1, nginx on lb-1 proxying to the web hosts. */
@@ -47,12 +51,13 @@ export async function startDeployWorld(name: string, o: DeployWorldOptions): Pro
   });
   const artifactsDir = join(world.dir, 'artifacts');
   const service = demoServiceYaml({ ...o.service, nginx, artifactsDir });
-  const base = readFileSync(world.configFile, 'utf8');
+  let base = readFileSync(world.configFile, 'utf8');
+  if (o.temporalAddress) base = base.replace(/^(  address: ).*$/m, `$1${o.temporalAddress}`);
   const withEnv = o.environmentExtra
     ? base.replace(/^(environments:\n  test:\n)/m, `$1${o.environmentExtra.map((l) => `    ${l}\n`).join('')}`)
     : base;
   writeFileSync(world.configFile, `${withEnv}services:\n${service}${o.extra ?? ''}`);
-  const worker = await startWorker(world);
+  const worker = o.noWorker ? undefined : await startWorker(world);
   const runway = await connectClient(world);
   return {
     world,
@@ -63,7 +68,7 @@ export async function startDeployWorld(name: string, o: DeployWorldOptions): Pro
     build: (version, opts = {}) => buildDemoArtifact({ dir: artifactsDir, version, failHealth: opts.failHealth }),
     async stop() {
       await runway.close();
-      await worker.stop();
+      await worker?.stop();
       await nginx.stop();
       killApps(web.map((h) => join(h.dir, o.service.name ?? 'app')));
       await world.stop();
