@@ -77,6 +77,8 @@ export function busySeconds(events: HistoryEvent[]): { seconds: number; activiti
 export interface SizeResult {
   hosts: number;
   batches: number;
+  /** Hosts in a (full) batch. */
+  batchHosts: number;
   hostSteps: number;
   runway: number;
   ansibleCold: number;
@@ -89,14 +91,15 @@ export interface SizeResult {
 }
 
 /** Medians over rounds of each tool's wall time on `hosts`, and of Runway's per-round overheads. */
-export function summarize(timed: Timed[], hosts: number, batches: number): SizeResult {
+export function summarize(timed: Timed[], hosts: number, batches: unknown[][]): SizeResult {
   const of = (tool: Tool) => timed.filter((t) => t.hosts === hosts && t.tool === tool);
   const runway = of('runway');
-  const steps = hostSteps(hosts, batches);
+  const steps = hostSteps(hosts, batches.length);
   const per = (est: (t: Timed) => number) => median(runway.map((t) => ((t.seconds - est(t)) * 1000) / steps));
   return {
     hosts,
-    batches,
+    batches: batches.length,
+    batchHosts: batches[0].length,
     hostSteps: steps,
     runway: median(runway.map((t) => t.seconds)),
     ansibleCold: median(of('ansible-cold').map((t) => t.seconds)),
@@ -114,7 +117,7 @@ export function markdownTables(results: SizeResult[]): string {
   const s = (x: number) => x.toFixed(1);
   const walls = results.map(
     (r) =>
-      `| ${r.hosts} | ${r.batches} × ${r.hosts / r.batches} | ${s(r.runway)} | ${s(r.ansibleCold)} | ${s(r.ansibleWarm)} | ` +
+      `| ${r.hosts} | ${r.batches} × ${r.batchHosts} | ${s(r.runway)} | ${s(r.ansibleCold)} | ${s(r.ansibleWarm)} | ` +
       `${(r.runway / r.ansibleCold).toFixed(2)}× | ${(r.runway / r.ansibleWarm).toFixed(2)}× |`,
   );
   const overhead = results.map(

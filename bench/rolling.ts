@@ -79,6 +79,7 @@ async function measure(
 
 async function main(): Promise<void> {
   const { rounds, sizes } = options();
+  const loadavgAtStart = loadavg();
   const nginx = { command: '/usr/sbin/nginx', pkg: 'nginx' };
   ensurePackages([...TEST_NEEDS, nginx, { command: 'ansible-playbook', pkg: 'ansible' }]);
   const ansibleVersion = execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).split('\n')[0];
@@ -122,13 +123,19 @@ async function main(): Promise<void> {
           await runway.close();
         }
       });
-      results.push(summarize(timed, size, groups.length));
+      results.push(summarize(timed, size, groups));
       await cleanUp(mark);
     }
 
     console.log(`\n## Rolling deploy, batches of ${BATCH_SIZE}, median of ${rounds} round(s)\n`);
     console.log(`${markdownTables(results)}\n\n${explanation(forks, ansibleVersion)}`);
-    const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg: loadavg(), node: process.version };
+    const machine = {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      loadavgAtStart,
+      loadavg: loadavg(),
+      node: process.version,
+    };
     const payload = { date: new Date().toISOString(), rounds, batchSize: BATCH_SIZE, forks, ansibleVersion, machine };
     const file = writeJson(join(ROOT, '.runway', 'bench'), { ...payload, results, timed, playbook });
     console.log(`JSON: ${file}`);
