@@ -36,7 +36,7 @@ export async function httpProbe(request: HttpProbeRequest): Promise<HttpProbeRes
           bodyTail: body.slice(-1024),
         };
       }
-      last = `HTTP ${response.status}${bodyOk ? '' : `, body lacks "${request.expectBody}"`}: ${body.slice(0, 200)}`;
+      last = `HTTP ${response.status}${bodyOk ? '' : `, body lacks "${request.expectBody}"`}: ${body.slice(0, 200).replace(/\s+/g, ' ').trim()}`;
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       last = (err as Error).cause ? String((err as { cause: Error }).cause.message) : (err as Error).message;

@@ -117,7 +117,7 @@ program
 
 program
   .command('demo')
-  .description('dev server + worker + three local sshd hosts, then the exec runbook across them')
+  .description('live demo: local hosts + nginx + a demo app; a blue-green deploy under traffic, then a rollback')
   .option('--exit', 'stop everything once the run has ended (default: keep the Web UI up until Ctrl-C)')
   .action(lazy(() => import('./commands/demo'), 'demo'));
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -11,6 +11,8 @@ import { accepts, until } from './sandbox/process';
  * second on short commands. (On a cluster it is the server's `system.enableActivityEagerExecution` setting.)
  */
 export const DEV_SERVER_ARGS = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface DevServerOptions {
   binary: string;
@@ -54,7 +56,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   args.push('--namespace', options.namespace, '--log-level', 'error', ...DEV_SERVER_ARGS);
   args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
-  const child = spawn(options.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // setpriv's parent-death signal stops the server even when this process is SIGKILLed, so no orphan holds the ports.
+  const [command, ...argv] = existsSync(SETPRIV)
+    ? [SETPRIV, '--pdeathsig', 'SIGTERM', options.binary, ...args]
+    : [options.binary, ...args];
+  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

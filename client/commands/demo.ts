@@ -1,6 +1,4 @@
-import diagnostics from 'node:diagnostics_channel';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config';
 import { lockId } from '../../runbooks/deploy/lock';
@@ -15,7 +13,7 @@ import { demoServiceYaml } from '../sandbox/demo-service';
 import { startSandbox, type Sandbox } from '../sandbox/hosts';
 import { startLoad, type LoadReport } from '../sandbox/load';
 import { startNginx, type SandboxNginx } from '../sandbox/nginx';
-import { killTree, sleep, until } from '../sandbox/process';
+import { sleep, stopDemoProcesses } from '../sandbox/process';
 import { printOutcome } from './common';
 import { quietRuntime, startEmbedded } from './dev';
 
@@ -189,56 +187,18 @@ async function run(
 /** Load through nginx (4 loops and a keep-alive probe) with a line a second; the function returned stops it, once. */
 function startTraffic(nginx: SandboxNginx): () => Promise<LoadReport> {
   const load = startLoad(nginx.url, { concurrency: 4 });
-  const view = watchTraffic(nginx);
   const since = Date.now();
   const timer = setInterval(() => {
+    const now = load.snapshot();
     const seconds = Math.round((Date.now() - since) / 1000);
-    console.log(`traffic ${seconds}s: ${view.requests} requests, ${view.failures} failed, serving ${view.version}`);
+    const serving = now.versions.at(-1) ?? '-';
+    console.log(`traffic ${seconds}s: ${now.total} requests, ${now.failures} failed, serving ${serving}`);
   }, 1000);
   let stopped: Promise<LoadReport> | undefined;
   return () => {
     clearInterval(timer);
-    view.stop();
     return (stopped ??= load.stop());
   };
-}
-
-/** What the traffic line shows, as the requests happen. */
-interface TrafficView {
-  requests: number;
-  failures: number;
-  version: string;
-  stop(): void;
-}
-
-/**
- * Counts the load's requests to nginx as they complete. The load reports only when stopped, so the traffic line
- * observes the same requests through Node's http diagnostics channels; the summary uses the load's own report. An
- * error on a reused keep-alive socket is skipped: the load retries it once and counts only the retry.
- */
-function watchTraffic(nginx: SandboxNginx): TrafficView {
-  const host = `${nginx.address}:${nginx.port}`;
-  const view: TrafficView = { requests: 0, failures: 0, version: '-', stop };
-  const onResponse = (message: unknown) => {
-    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
-    if (request.getHeader('host') !== host) return;
-    view.requests += 1;
-    if (response.statusCode !== 200) view.failures += 1;
-    else view.version = String(response.headers['x-version'] ?? view.version);
-  };
-  const onError = (message: unknown) => {
-    const { request } = message as { request: ClientRequest };
-    if (request.getHeader('host') !== host || request.reusedSocket) return;
-    view.requests += 1;
-    view.failures += 1;
-  };
-  diagnostics.subscribe('http.client.response.finish', onResponse);
-  diagnostics.subscribe('http.client.request.error', onError);
-  function stop() {
-    diagnostics.unsubscribe('http.client.response.finish', onResponse);
-    diagnostics.unsubscribe('http.client.request.error', onError);
-  }
-  return view;
 }
 
 /** Prints what the traffic saw and the runs' links; the exit code is the worst run's, or 1 if a request failed. */
@@ -260,40 +220,5 @@ async function unwind(cleanups: Cleanup[]): Promise<void> {
     await Promise.resolve()
       .then(cleanup)
       .catch((e: unknown) => console.error(`runway: demo cleanup: ${e instanceof Error ? e.message : String(e)}`));
-  }
-}
-
-/**
- * Stops every process a `*.pid` file under `dir` names, if it still runs from inside `dir` (pids get reused): the demo
- * apps run detached and nginx daemonizes, so a demo that was killed leaves them holding the demo's ports. On a normal
- * exit this is what stops the apps.
- */
-async function stopDemoProcesses(dir: string): Promise<void> {
-  if (!existsSync(dir)) return;
-  const pidFiles = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.pid'));
-  const pids = pidFiles.map((f) => Number(read(join(dir, f)).trim())).filter((pid) => pid > 0 && runsFrom(pid, dir));
-  pids.forEach((pid) => killTree(pid, 'SIGTERM'));
-  if (!(await until(5000, async () => !pids.some((pid) => runsFrom(pid, dir))))) {
-    pids.forEach((pid) => killTree(pid, 'SIGKILL'));
-  }
-}
-
-/** Whether `pid` runs from inside `dir`: by its command line (sshd, nginx) or working directory (the demo apps). */
-function runsFrom(pid: number, dir: string): boolean {
-  const cmdline = read(`/proc/${pid}/cmdline`).replace(/\0/g, ' ');
-  let cwd = '';
-  try {
-    cwd = readlinkSync(`/proc/${pid}/cwd`);
-  } catch {
-    // Gone, or a zombie: it holds no port.
-  }
-  return cmdline.includes(`${dir}/`) || cwd.startsWith(`${dir}/`);
-}
-
-function read(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
   }
 }

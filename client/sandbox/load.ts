@@ -51,7 +51,10 @@ function get(url: string, agent: http.Agent | false = false): Promise<Outcome & 
  * version order, until `stop()` — which waits for the requests in flight and reports. Never throws: every problem is a
  * failure in the report, so a test asserts on all of it at once.
  */
-export function startLoad(url: string, opts: LoadOptions = {}): { stop(): Promise<LoadReport> } {
+export function startLoad(
+  url: string,
+  opts: LoadOptions = {},
+): { snapshot(): LoadReport; stop(): Promise<LoadReport> } {
   const report: LoadReport = { total: 0, failures: 0, errors: [], versions: [], probeRetries: 0 };
   let stopped = false;
   // The probe is a keep-alive client, like a browser: its connection stays with the nginx worker that accepted it, so
@@ -78,6 +81,8 @@ export function startLoad(url: string, opts: LoadOptions = {}): { stop(): Promis
   };
   const loops = [loop(true), ...Array.from({ length: opts.concurrency ?? 8 }, () => loop(false))];
   return {
+    /** What the load has seen so far (for a live view); the report goes on growing. */
+    snapshot: () => ({ ...report, errors: [...report.errors], versions: [...report.versions] }),
     async stop() {
       stopped = true;
       await Promise.all(loops);

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import net from 'node:net';
 
 /** Process and port helpers shared by the sandbox hosts and the dev server. */
@@ -57,5 +58,40 @@ export async function until(ms: number, check: () => Promise<boolean>): Promise<
   for (const deadline = Date.now() + ms; ; await sleep(20)) {
     if (await check()) return true;
     if (Date.now() >= deadline) return false;
+  }
+}
+
+/**
+ * Stops every process a `*.pid` file under `dir` names, if it still runs from inside `dir` (pids get reused): the demo
+ * apps run detached and nginx daemonizes, so a demo that was killed leaves them holding the demo's ports. On a normal
+ * exit this is what stops the apps.
+ */
+export async function stopDemoProcesses(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  const pidFiles = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.pid'));
+  const pids = pidFiles.map((f) => Number(read(join(dir, f)).trim())).filter((pid) => pid > 0 && runsFrom(pid, dir));
+  pids.forEach((pid) => killTree(pid, 'SIGTERM'));
+  if (!(await until(5000, async () => !pids.some((pid) => runsFrom(pid, dir))))) {
+    pids.forEach((pid) => killTree(pid, 'SIGKILL'));
+  }
+}
+
+/** Whether `pid` runs from inside `dir`: by its command line (sshd, nginx) or working directory (the demo apps). */
+function runsFrom(pid: number, dir: string): boolean {
+  const cmdline = read(`/proc/${pid}/cmdline`).replace(/\0/g, ' ');
+  let cwd = '';
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    // Gone, or a zombie: it holds no port.
+  }
+  return cmdline.includes(`${dir}/`) || cwd.startsWith(`${dir}/`);
+}
+
+function read(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }

@@ -27,10 +27,11 @@ export async function putRelease(ctx: DeployContext, version: string): Promise<s
     const dir = dirOf(svc, host);
     const release = `${dir}/releases/${version}`;
     const tarball = `${dir}/releases/.${version}.tar.gz`;
+    // Already unpacked from this very artifact (a retried or repeated deploy)? Then there is nothing to send.
     const known = await rb.on(host)
-      .$`mkdir -p ${`${dir}/releases`} && cat ${`${release}/.runway-artifact`} 2>/dev/null`.nothrow();
+      .$`mkdir -p ${`${dir}/releases`} && cat ${`${release}/.runway-artifact`} 2>/dev/null || true`;
     const sha = 'file' in artifact ? artifact.sha256 : undefined;
-    if (known.exitCode === 0 && sha && known.stdout.trim() === sha) return;
+    if (sha && known.stdout.trim() === sha) return;
     if ('file' in artifact) await rb.upload([host], artifact.file, tarball);
     else await rb.on(host).run(fetchScript(artifact.url, artifact.sha256Url, tarball, artifact.sha256));
     const result = await rb.on(host).run(unpackScript(release, tarball));
@@ -59,21 +60,35 @@ export async function removeRelease(ctx: DeployContext, version: string, hosts: 
 
 /**
  * Removes old releases beyond `releasesKept`, never one a slot, `current` or `previous` points at, nor the new one.
- * Best effort: a failure here is reported on the host's line, it never rolls a good deploy back.
+ * Best effort, in a step of its own: a failure is recorded on the step and never rolls a good deploy back.
  */
 export async function pruneReleases(ctx: DeployContext, states: Map<string, HostState>, keep: string[]): Promise<void> {
   const { rb, svc, web } = ctx;
-  await rb
-    .on(web)
-    .run((host) => {
+  const doomed = new Map(
+    web.map((host) => {
       const state = states.get(host.name)!;
       const protectedSet = new Set([...keep, state.slots.blue, state.slots.green, state.current, state.previous]);
       const ordered = [...new Set([...keep, ...state.releases])];
-      const doomed = ordered.slice(svc.releasesKept).filter((v) => !protectedSet.has(v));
-      const dir = dirOf(svc, host);
-      return doomed.length === 0 ? 'true' : `rm -rf ${doomed.map((v) => quote(`${dir}/releases/${v}`)).join(' ')}`;
-    })
-    .nothrow();
+      return [host.name, ordered.slice(svc.releasesKept).filter((v) => !protectedSet.has(v))];
+    }),
+  );
+  const hosts = web.filter((h) => doomed.get(h.name)!.length > 0);
+  if (hosts.length === 0) return;
+  await rb.step(`prune releases beyond ${svc.releasesKept}`, async () => {
+    const removal = (host: HostRef) =>
+      `rm -rf ${doomed
+        .get(host.name)!
+        .map((v) => quote(`${dirOf(svc, host)}/releases/${v}`))
+        .join(' ')}`;
+    await rb
+      .on(hosts)
+      .run(removal)
+      .nothrow()
+      .then(
+        () => undefined,
+        () => undefined, // unreachable host: the releases stay, and so does the deploy
+      );
+  });
 }
 
 /** Writes a file atomically (temp file, then rename), with exactly the given bytes. */
