@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLoad } from '../client/sandbox/load';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
@@ -46,6 +46,13 @@ describe('blue-green deploy', () => {
     expect(report.versions).toEqual(['1.0.0', ...versions]);
     expect(report.total).toBeGreaterThan(100);
   });
+
+  it('keeps the newest releases (5 by default), never the live or the previous one', async () => {
+    for (const host of w.world.sandbox.hosts.filter((h) => h.name.startsWith('web'))) {
+      const releases = readdirSync(join(host.dir, 'app', 'releases')).sort();
+      expect(releases).toEqual(['1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0']);
+    }
+  });
 });
 
 describe('blue-green rollback and atomicity', () => {
@@ -79,5 +86,17 @@ describe('blue-green rollback and atomicity', () => {
     expect(rolledBack.report?.labels.version).toBe('2.0.0');
     expect(blueGreenState(w)).toEqual(a);
     expect((await (await fetch(w.nginx.url)).text()).trim()).toBe('version=2.0.0');
+  });
+
+  it('rolls back to a named release still on the hosts; refuses one that is not', async () => {
+    expect((await deploy('2.2.0')).exitCode).toBe(0);
+    const named = await w.runway.wait(await start('rollback', { to: '2.1.0' }));
+    expect(named.exitCode).toBe(0);
+    expect((await (await fetch(w.nginx.url)).text()).trim()).toBe('version=2.1.0');
+    const before = blueGreenState(w);
+    const missing = await w.runway.wait(await start('rollback', { to: '9.9.9' }));
+    expect(missing.exitCode).toBe(2);
+    expect(missing.message).toContain('release 9.9.9 is not on web-1, web-2');
+    expect(blueGreenState(w)).toEqual(before);
   });
 });

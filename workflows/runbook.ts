@@ -47,7 +47,8 @@ export async function runbook<I extends RunInput>(
       : body(rb));
     return closing(run, 'succeeded');
   } catch (err) {
-    const status = failureStatus(err);
+    // Refused before it changed anything (a state check found the hosts unfit): invalid, exit 2, nothing to undo.
+    const status = isInvalid(err) && !saga.hasUndos ? 'invalid' : failureStatus(err);
     const why =
       err instanceof RunTimedOut
         ? `did not finish within ${deadline} ms`
@@ -69,6 +70,10 @@ export async function runbook<I extends RunInput>(
 /** Ends the run where cancellation cannot reach: Slack, audit, then the report or the failure. */
 function closing(run: Run, status: RunStatus, why?: string): Promise<RunReport> {
   return CancellationScope.nonCancellable(() => run.close(status, why));
+}
+
+function isInvalid(err: unknown): boolean {
+  return (err as { type?: string }).type === FailureType.InvalidInput;
 }
 
 function failureStatus(err: unknown): RunStatus {
