@@ -6,6 +6,8 @@ export interface DemoServiceOptions {
   strategy: 'blue-green' | 'rolling';
   nginx: SandboxNginx;
   artifactsDir: string;
+  /** Fetch releases over HTTP from here (`<url>/demo-app-<version>.tar.gz` and its `.sha256`) instead of uploading. */
+  artifactUrl?: string;
   /** blue-green: slot ports; rolling: the one port. */
   ports?: { blue: number; green: number } | number;
   batchSize?: string | number;
@@ -42,7 +44,9 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
     `    strategy: ${o.strategy}`,
     '    roles: [web]',
     `    dir: ${name}`,
-    `    artifact: { file: ${JSON.stringify(`${o.artifactsDir}/demo-app-{{version}}.tar.gz`)} }`,
+    o.artifactUrl
+      ? `    artifact: { url: "${o.artifactUrl}/demo-app-{{version}}.tar.gz", sha256Url: "${o.artifactUrl}/demo-app-{{version}}.tar.gz.sha256" }`
+      : `    artifact: { file: ${JSON.stringify(`${o.artifactsDir}/demo-app-{{version}}.tar.gz`)} }`,
     `    start: ${JSON.stringify(start)}`,
     `    stop: ${JSON.stringify(stop)}`,
     `    health: { http: { path: /health, expectBody: "ok {{version}}" }, timeout: ${o.healthTimeout ?? '10s'}, interval: 200ms }`,

@@ -29,6 +29,8 @@ export interface DeployWorldOptions {
   lbPort?: number;
   /** Another Temporal frontend than the jest run's (a test that restarts its own server). */
   temporalAddress?: string;
+  /** Hosts fetch releases from this URL instead of receiving an upload (see demoServiceYaml). */
+  artifactUrl?: string;
   /** No in-process worker: the test runs worker processes itself (to kill them). */
   noWorker?: boolean;
 }
@@ -50,7 +52,7 @@ export async function startDeployWorld(name: string, o: DeployWorldOptions): Pro
     servers: web.map((h) => `${h.address}:${port}`),
   });
   const artifactsDir = join(world.dir, 'artifacts');
-  const service = demoServiceYaml({ ...o.service, nginx, artifactsDir });
+  const service = demoServiceYaml({ ...o.service, nginx, artifactsDir, artifactUrl: o.artifactUrl });
   let base = readFileSync(world.configFile, 'utf8');
   if (o.temporalAddress) base = base.replace(/^(  address: ).*$/m, `$1${o.temporalAddress}`);
   const withEnv = o.environmentExtra
