@@ -39,9 +39,9 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({ file, ...at(e.pos[0]), path: 'yaml', message: e.message.split('\n')[0] })),
-    );
+    // The first syntax error only: the parser's later ones are usually its confusion after the first.
+    const [e] = doc.errors;
+    throw new ConfigError([{ file, ...at(e.pos[0]), path: 'yaml', message: e.message.split('\n')[0] }]);
   }
   const parsed = RunwayConfigSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {

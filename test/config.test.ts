@@ -309,14 +309,16 @@ describe('examples/runway.yml', () => {
   const file = join(ROOT, 'examples', 'runway.yml');
   const text = readFileSync(file, 'utf8');
 
-  it('is accepted, with two environments of web and db hosts and a referenced Slack token', () => {
+  it('is accepted: two environments of web, db and lb hosts, both deploy strategies, a referenced Slack token', () => {
     const { config } = parseConfig(text, file);
     expect(config.temporal.address).toBe('embedded');
     expect(Object.keys(config.environments)).toEqual(['staging', 'production']);
     for (const env of Object.values(config.environments)) {
       const roles = new Set(Object.values(env.hosts).flatMap((h) => h.roles));
-      expect([...roles].sort()).toEqual(['db', 'web']);
+      expect([...roles].sort()).toEqual(['db', 'lb', 'web']);
     }
+    expect(config.environments.production.approval).toMatchObject({ approvers: ['alice', 'bob'], timeout: 1_800_000 });
+    expect(Object.values(config.services).map((s) => s.strategy)).toEqual(['blue-green', 'rolling']);
     expect(config.ssh.key?.file).toMatch(/^\/.*runway_ed25519$/);
     expect(config.notify.slack?.token).toEqual({ env: 'SLACK_TOKEN' });
   });
@@ -479,5 +481,79 @@ describe('runway exec with a bad config or input starts nothing', () => {
     await waitFor('the run to be visible', async () => (await counts()).queue === before.queue + 1);
     expect(await counts()).toEqual({ queue: before.queue + 1, exec: before.exec + 1 });
     expect(hostFiles()).toContain('RAN');
+  });
+});
+
+describe('services in config', () => {
+  const base = [
+    'ssh: { user: deploy, knownHosts: kh, key: { file: k } }',
+    'environments:',
+    '  prod:',
+    '    hosts: { web-1: { address: 10.0.0.1, roles: [web] } }',
+    'services:',
+    '  api:',
+  ];
+  const service = (lines: string[]) => [...base, ...lines.map((l) => `    ${l}`)].join('\n') + '\n';
+  const good = [
+    'strategy: blue-green',
+    'roles: [web]',
+    'dir: /srv/api',
+    "artifact: { file: 'api-{{version}}.tgz' }",
+    'start: systemctl start api@{{slot}}',
+    'stop: systemctl stop api@{{slot}}',
+    'health: { http: { path: /health } }',
+    'slots: { blue: 8001, green: 8002 }',
+    'loadBalancer: { role: web, upstreamFile: /etc/nginx/up.conf, upstream: api }',
+  ];
+  const without = (key: string) => good.filter((l) => !l.startsWith(`${key}:`));
+  const problems = (text: string) => {
+    try {
+      parseConfig(text, '/cfg/runway.yml');
+      return [];
+    } catch (err) {
+      return (err as Error).message.split('\n');
+    }
+  };
+
+  it('accepts a complete blue-green service', () => {
+    expect(problems(service(good))).toEqual([]);
+  });
+
+  it.each([
+    [
+      'an unknown placeholder',
+      [...without('start'), 'start: systemctl start api@{{slto}}'],
+      /:15:12 services\.api\.start: unknown placeholder \{\{slto\}\}/,
+    ],
+    ['blue-green without slots', without('slots'), /services\.api\.strategy: blue-green needs slots/],
+    [
+      'blue-green without a load balancer',
+      without('loadBalancer'),
+      /services\.api\.strategy: blue-green needs a loadBalancer/,
+    ],
+    [
+      'rolling without a port',
+      [...without('strategy'), 'strategy: rolling'],
+      /services\.api\.strategy: rolling needs port/,
+    ],
+    [
+      'the same port for both slots',
+      [...without('slots'), 'slots: { blue: 8001, green: 8001 }'],
+      /services\.api\.slots: blue and green need different ports/,
+    ],
+    [
+      'no health check at all',
+      [...without('health'), 'health: { timeout: 10s }'],
+      /services\.api\.health: give health\.http or health\.command/,
+    ],
+    [
+      'an artifact of neither kind',
+      [...without('artifact'), 'artifact: { path: x }'],
+      /services\.api\.artifact: expected \{ file, sha256File\? \} or \{ url, sha256Url \}/,
+    ],
+  ])('refuses %s, naming the key', (_name, lines, expected) => {
+    const found = problems(service(lines));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(expected);
   });
 });
