@@ -34,7 +34,9 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
     `{ ADDRESS={{address}} PORT={{port}} HEALTH_SWITCH_DIR={{dir}} setsid nohup node app.js >> ${log} 2>&1 < /dev/null & ` +
     `echo $! > ${pid}; }`;
   // Waits for the old process to finish its requests (SIGTERM drains) and exit, so the port is free for a restart.
-  const stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; i=0; while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; rm -f ${pid}; fi`;
+  // An exited process counts as gone even before its parent reaps it (state Z in /proc): the port is already free.
+  const running = '[ -d /proc/$p ] && [ "$(cut -d" " -f3 /proc/$p/stat 2>/dev/null)" != Z ]';
+  const stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; i=0; while ${running} && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; rm -f ${pid}; fi`;
   const ports =
     typeof o.ports === 'number'
       ? [`    port: ${o.ports}`]
