@@ -68,7 +68,9 @@ describe('runway CLI', () => {
     expect(badJson.stderr).toMatch(/^runway: --input: not valid JSON/);
     const badRunbook = await cli('run', 'deploy-everything', '--input', '{}');
     expect(badRunbook.code).toBe(2);
-    expect(badRunbook.stderr).toContain('unknown runbook "deploy-everything" (known: exec, steps)');
+    expect(badRunbook.stderr).toContain(
+      'unknown runbook "deploy-everything" (known: deploy, deployBlueGreen, deployRolling, exec, rollback, steps)',
+    );
   });
 
   it('an unreachable Temporal exits 2 (nothing started) and names the address', async () => {

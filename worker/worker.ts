@@ -37,10 +37,19 @@ export async function createRunwayWorker(
     namespace: target.namespace,
     taskQueue: options.taskQueue ?? target.taskQueue,
     activities,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: options.workflowsPath ?? RUNBOOKS_PATH }),
+    ...workflowSource(options),
     shutdownGraceTime: '5s',
   });
   return { worker, pool, loaded };
+}
+
+/**
+ * The runbooks the worker runs: a bundle given by the caller, or one built ahead of time (`RUNWAY_WORKFLOW_BUNDLE`, the
+ * path of `bundleRunbooks()` output — a container image can ship it to start in a second), else bundled at start.
+ */
+function workflowSource(options: WorkerOptions): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+  if (options.workflowBundle) return { workflowBundle: options.workflowBundle };
+  const prebuilt = !options.workflowsPath && process.env.RUNWAY_WORKFLOW_BUNDLE;
+  if (prebuilt) return { workflowBundle: { codePath: prebuilt } };
+  return { workflowsPath: options.workflowsPath ?? RUNBOOKS_PATH };
 }

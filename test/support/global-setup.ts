@@ -20,4 +20,8 @@ export default async function globalSetup(): Promise<void> {
   const bundlePath = join(dir, 'runbooks-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   process.env.RUNWAY_TEST_BUNDLE = bundlePath;
+  // The shipped runbooks, bundled once for the worker processes tests spawn (and kill): they start in a second.
+  const shippedPath = join(dir, 'shipped-bundle.js');
+  writeFileSync(shippedPath, (await bundleRunbooks()).code);
+  process.env.RUNWAY_TEST_SHIPPED_BUNDLE = shippedPath;
 }

@@ -129,6 +129,7 @@ export function spawnWorker(world: TestWorld): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(ROOT, 'bin', 'runway'), ['worker', '--config', world.configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RUNWAY_WORKFLOW_BUNDLE: process.env.RUNWAY_TEST_SHIPPED_BUNDLE },
     });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s: ${output}`)), 60_000);
