@@ -1,13 +1,17 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type ServiceConfig } from '../config';
 import { buildDemoArtifact, type DemoArtifact } from '../client/sandbox/artifacts';
+import { killFromPidFiles } from '../client/sandbox/process';
 import { sandboxConfigYaml } from '../client/sandbox/config';
 import { demoServiceYaml } from '../client/sandbox/demo-service';
 import { startSandbox, type Sandbox, type SandboxHost } from '../client/sandbox/hosts';
 import { startNginx, type SandboxNginx } from '../client/sandbox/nginx';
 import { quote } from '../workflows/quote';
 import { fillTemplate } from '../workflows/template';
+import type { HostRef } from '../workflows/types';
+import { upstreamConf } from '../runbooks/deploy/traffic';
+export { envFile } from '../runbooks/deploy/release';
 
 /** The environment and service every deploy of the bench targets. */
 export const ENVIRONMENT = 'bench';
@@ -58,7 +62,7 @@ export async function startRollingWorld(
   const web = sandbox.hosts.slice(0, o.size);
   const lb = sandbox.hosts[o.size];
   // The demo app runs detached (setsid), so stopping sshd leaves it running: its pid files say what to stop.
-  undo.push(() => killApps(web.map((h) => join(h.dir, SERVICE))));
+  undo.push(() => killFromPidFiles(web.map((h) => join(h.dir, SERVICE))));
   const servers = web.map((h) => `${h.address}:${APP_PORT}`);
   const nginx = await startNginx({ dir: lb.dir, address: lb.address, port: LB_PORT, upstreamName: 'app', servers });
   undo.push(() => nginx.stop());
@@ -115,27 +119,6 @@ export function renderFor(world: RollingWorld, template: string, host: SandboxHo
 
 /** The upstream file as Runway writes it with every web host in rotation (the bench checks it after each deploy). */
 export function upstreamAllUp(world: RollingWorld): string {
-  const servers = world.web.map((h) => `  server ${h.address}:${world.port};\n`).join('');
-  return `# written by Runway: do not edit by hand\nupstream ${world.nginx.upstreamName} {\n${servers}}\n`;
-}
-
-/** A release's `runway.env`, as Runway writes it: the service's settings, one `KEY=value` line each, sorted. */
-export function envFile(env: Record<string, string>): string {
-  return Object.keys(env)
-    .sort()
-    .map((key) => `${key}=${env[key]}\n`)
-    .join('');
-}
-
-function killApps(dirs: string[]): void {
-  for (const dir of dirs.filter((d) => existsSync(d))) {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
-      const pid = Number(readFileSync(join(dir, file), 'utf8').trim());
-      try {
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  const hosts = world.web.map((h) => ({ name: h.name, address: h.address }) as HostRef);
+  return upstreamConf(world.nginx.upstreamName, hosts, world.port);
 }

@@ -95,3 +95,20 @@ function read(file: string): string {
     return '';
   }
 }
+
+/**
+ * SIGKILLs every process named by a `*.pid` file directly in `dirs`. Services started detached (setsid) outlive their
+ * host's sshd, so stopping sandbox hosts leaves them; their pid files say what to stop.
+ */
+export function killFromPidFiles(dirs: string[]): void {
+  for (const dir of dirs.filter((d) => existsSync(d))) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
+      const pid = Number(read(join(dir, file)).trim());
+      try {
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

@@ -2,7 +2,7 @@ import { sleep } from '@temporalio/workflow';
 import { quote } from '../../workflows/quote';
 import { dirOf, invalid, type DeployContext } from './context';
 import { linkScript, requireHealthy, restartScript, stopScript, unhealthy } from './instances';
-import { pruneReleases, putRelease, removeRelease, writeFileScript } from './release';
+import { provideRelease, pruneReleases, writeFileScript } from './release';
 import { agreed, readState } from './state';
 import { restoreUpstream, setUpstream, upstreamConf } from './traffic';
 
@@ -33,24 +33,8 @@ export async function blueGreen(ctx: DeployContext, target: { version?: string; 
       web.map((h) => [h, state.hosts.get(h.name)!.slots[idle]]),
     );
   if (!version) throw invalid(`there is no release to roll back to: the idle ${idle} slot is empty`);
-  if (!target.upload) {
-    const missing = web.filter((h) => !state.hosts.get(h.name)!.releases.includes(version)).map((h) => h.name);
-    if (missing.length > 0) throw invalid(`release ${version} is not on ${missing.join(', ')}`);
-  }
-  rb.label('version', version);
   const instance = { version, slot: idle, port: slots[idle] };
-
-  if (target.upload) {
-    let created: string[] = [];
-    await rb.step(`upload ${version}`, async () => void (created = await putRelease(ctx, version)), {
-      undo: () =>
-        removeRelease(
-          ctx,
-          version,
-          web.filter((h) => created.includes(h.name)),
-        ),
-    });
-  }
+  await provideRelease(ctx, version, target.upload, state.hosts);
   await rb.step(
     `start ${version} in ${idle}`,
     () => rb.on(web).run((h) => `${linkScript(ctx, h, `slots/${idle}`, version)}\n${restartScript(ctx, h, instance)}`),

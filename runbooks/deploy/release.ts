@@ -13,6 +13,34 @@ export function envFile(env: Record<string, string>): string {
 }
 
 /**
+ * The release a deploy or rollback moves to: a deploy uploads it (a step whose undo removes it from the hosts where it
+ * was created); a rollback requires it on every host already, or refuses before changing anything.
+ */
+export async function provideRelease(
+  ctx: DeployContext,
+  version: string,
+  upload: boolean,
+  states: Map<string, HostState>,
+): Promise<void> {
+  const { rb, web } = ctx;
+  rb.label('version', version);
+  if (!upload) {
+    const missing = web.filter((h) => !states.get(h.name)!.releases.includes(version)).map((h) => h.name);
+    if (missing.length > 0) throw invalid(`release ${version} is not on ${missing.join(', ')}`);
+    return;
+  }
+  let created: string[] = [];
+  await rb.step(`upload ${version}`, async () => void (created = await putRelease(ctx, version)), {
+    undo: () =>
+      removeRelease(
+        ctx,
+        version,
+        web.filter((h) => created.includes(h.name)),
+      ),
+  });
+}
+
+/**
  * Puts release `version` on every web host: `<dir>/releases/<version>/`, unpacked from the artifact (uploaded over SFTP
  * and checked by sha256, or fetched by the host and checked against the published sha256), plus its `runway.env`.
  * A host that already has this version from the same artifact keeps it. Returns the hosts where it was created, so

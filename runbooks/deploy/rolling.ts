@@ -2,7 +2,7 @@ import { batches } from '../../workflows/pool';
 import type { HostRef } from '../../workflows/types';
 import { invalid, type DeployContext } from './context';
 import { linkScript, requireHealthy, restartScript, stopScript, unhealthy } from './instances';
-import { pruneReleases, putRelease, removeRelease } from './release';
+import { provideRelease, pruneReleases } from './release';
 import { agreed, readState, type HostState } from './state';
 import { restoreUpstream, setUpstream, upstreamConf } from './traffic';
 
@@ -26,23 +26,7 @@ export async function rolling(ctx: DeployContext, target: { version?: string; up
       web.map((h) => [h, hostState(h).previous]),
     );
   if (!version) throw invalid('there is no previous release to roll back to');
-  if (!target.upload) {
-    const missing = web.filter((h) => !hostState(h).releases.includes(version)).map((h) => h.name);
-    if (missing.length > 0) throw invalid(`release ${version} is not on ${missing.join(', ')}`);
-  }
-
-  rb.label('version', version);
-  if (target.upload) {
-    let created: string[] = [];
-    await rb.step(`upload ${version}`, async () => void (created = await putRelease(ctx, version)), {
-      undo: () =>
-        removeRelease(
-          ctx,
-          version,
-          web.filter((h) => created.includes(h.name)),
-        ),
-    });
-  }
+  await provideRelease(ctx, version, target.upload, state.hosts);
   const balanced = svc.loadBalancer !== undefined && lbs.length > 0;
   const down = new Set<string>();
   const publish = () => setUpstream(ctx, () => upstreamConf(svc.loadBalancer!.upstream, web, port, down));

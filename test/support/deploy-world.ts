@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDemoArtifact, type DemoArtifact } from '../../client/sandbox/artifacts';
 import { demoServiceYaml, type DemoServiceOptions } from '../../client/sandbox/demo-service';
 import { startNginx, type SandboxNginx } from '../../client/sandbox/nginx';
+import { killFromPidFiles } from '../../client/sandbox/process';
 import { connectClient, startWorker, startWorld, type TestWorld } from './harness';
 import type { RunwayClient } from '../../client/lib';
 
@@ -72,22 +73,8 @@ export async function startDeployWorld(name: string, o: DeployWorldOptions): Pro
       await runway.close();
       await worker?.stop();
       await nginx.stop();
-      killApps(web.map((h) => join(h.dir, o.service.name ?? 'app')));
+      killFromPidFiles(web.map((h) => join(h.dir, o.service.name ?? 'app')));
       await world.stop();
     },
   };
-}
-
-/** The demo app runs detached (setsid), so stopping the hosts' sshd leaves it; its pid files say what to stop. */
-function killApps(dirs: string[]): void {
-  for (const dir of dirs.filter((d) => existsSync(d))) {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.pid'))) {
-      const pid = Number(readFileSync(join(dir, file), 'utf8').trim());
-      try {
-        if (pid > 0) process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
 }
