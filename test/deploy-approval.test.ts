@@ -3,11 +3,15 @@ import { join } from 'node:path';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
 import { runCli, waitFor } from './support/harness';
 import { historyText } from './support/history';
+import { startSlackServer, type SlackServer } from './support/slack-server';
 
 /** Approval gates: production-like environment where deploys wait for alice or bob before traffic moves. */
 describe('approval gate', () => {
   let w: DeployWorld;
+  let slack: SlackServer;
   beforeAll(async () => {
+    slack = await startSlackServer({ channels: ['#deploys'] });
+    process.env.RUNWAY_TEST_APPROVAL_SLACK = slack.token;
     w = await startDeployWorld('approval', {
       web: 2,
       firstOctet: 191,
@@ -19,10 +23,12 @@ describe('approval gate', () => {
         drainWait: '200ms',
       },
       environmentExtra: ['approval: { approvers: [alice, bob], timeout: 6s }'],
+      extra: `notify:\n  slack: { channel: "#deploys", token: { env: RUNWAY_TEST_APPROVAL_SLACK }, apiUrl: "${slack.url}" }\n`,
     });
   });
   afterAll(async () => {
     await w?.stop();
+    await slack?.stop();
   });
 
   const cli = (...args: string[]) => runCli(['-c', w.world.configFile, ...args]);
@@ -52,6 +58,12 @@ describe('approval gate', () => {
     expect(outcome.exitCode).toBe(0);
     expect(outcome.report?.approvals).toMatchObject([{ decision: 'approved', by: 'alice', reason: 'change 42' }]);
     expect(await served()).toBe('version=1.0.0');
+    // Slack: the request for approval and the decision, in the run message's thread.
+    const message = slack.messages('#deploys').find((m) => m.text.includes('app 1.0.0'))!;
+    expect(slack.replies(message.ts).map((r) => r.text)).toEqual([
+      '✋ approval needed for "switch app to 1.0.0": `runway approve deploy:test:app --as <name>` (approvers: alice, bob)',
+      '👍 "switch app to 1.0.0" approved by alice',
+    ]);
     // The history holds the update with who approved; the audit log holds the decision beside the outcome.
     const events = (await handle.fetchHistory()).events ?? [];
     const accepted = events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
