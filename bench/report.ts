@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 /** The configurations the bench compares; `ssh` opens a new connection per command, `ssh-mux` multiplexes. */
@@ -80,10 +81,15 @@ export function markdownTable(results: Result[]): string {
   ].join('\n');
 }
 
-/** Writes `payload` to `dir/steps-<timestamp>.json` and returns the path. */
-export function writeJson(dir: string, payload: unknown): string {
+/** The machine a benchmark ran on, for its JSON record. */
+export function machineFacts(): { cpus: number; cpu?: string; loadavg: number[]; node: string } {
+  return { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg: loadavg(), node: process.version };
+}
+
+/** Writes `payload` to `dir/<name>-<timestamp>.json` and returns the path. */
+export function writeJson(dir: string, name: string, payload: unknown): string {
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `steps-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(payload, null, 2) + '\n');
   return file;
 }

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RunReport } from '../workflows/progress';
 import { median } from './report';
@@ -134,12 +132,4 @@ export function markdownTables(results: SizeResult[]): string {
     '|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...overhead,
   ].join('\n');
-}
-
-/** Writes `payload` to `dir/rolling-<timestamp>.json` and returns the path. */
-export function writeJson(dir: string, payload: unknown): string {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `rolling-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(payload, null, 2) + '\n');
-  return file;
 }

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -19,7 +19,8 @@ import { batches } from '../workflows/pool';
 import { AnsibleSide } from './ansible';
 import { ansibleDeploy, runwayDeploy, verifyDeployed, type Deployed } from './rolling-deploy';
 import { explanation } from './rolling-explain';
-import { markdownTables, summarize, writeJson, type SizeResult, type Timed, type Tool } from './rolling-report';
+import { machineFacts, writeJson } from './report';
+import { markdownTables, summarize, type SizeResult, type Timed, type Tool } from './rolling-report';
 import { startRollingWorld, type RollingWorld, type Undo } from './rolling-world';
 
 const BATCH_SIZE = '10%';
@@ -129,15 +130,9 @@ async function main(): Promise<void> {
 
     console.log(`\n## Rolling deploy, batches of ${BATCH_SIZE}, median of ${rounds} round(s)\n`);
     console.log(`${markdownTables(results)}\n\n${explanation(forks, ansibleVersion)}`);
-    const machine = {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
-      loadavgAtStart,
-      loadavg: loadavg(),
-      node: process.version,
-    };
+    const machine = { ...machineFacts(), loadavgAtStart };
     const payload = { date: new Date().toISOString(), rounds, batchSize: BATCH_SIZE, forks, ansibleVersion, machine };
-    const file = writeJson(join(ROOT, '.runway', 'bench'), { ...payload, results, timed, playbook });
+    const file = writeJson(join(ROOT, '.runway', 'bench'), 'rolling', { ...payload, results, timed, playbook });
     console.log(`JSON: ${file}`);
   } finally {
     await cleanUp();

@@ -5,7 +5,7 @@
  * A measurement, not a test: it checks that every command answered what it should, never how fast.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,7 @@ import { RunwayClient } from '../client/lib';
 import { sandboxConfigYaml } from '../client/sandbox/config';
 import { startSandbox, type SandboxHost } from '../client/sandbox/hosts';
 import { createRunwayWorker } from '../worker';
-import { markdownTable, overheadMs, summarize, writeJson, type Config, type Measurement } from './report';
+import { machineFacts, markdownTable, overheadMs, summarize, writeJson, type Config, type Measurement } from './report';
 import { closeMasters, sshSteps } from './ssh';
 
 const HOST_COUNTS = [1, 10];
@@ -130,12 +130,11 @@ async function main(): Promise<void> {
       `\nEvery configuration logs in as ${sandbox.user} and pays the same login shell start per command; ` +
         'all hosts share this machine, so at 10 hosts the host side competes for its CPUs too.',
     );
-    const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg: loadavg(), node: process.version };
-    const file = writeJson(join(ROOT, '.runway', 'bench'), {
+    const file = writeJson(join(ROOT, '.runway', 'bench'), 'steps', {
       date: new Date().toISOString(),
       steps,
       rounds,
-      machine,
+      machine: machineFacts(),
       results,
       overheadMsPerStep: overhead,
     });
