@@ -82,10 +82,13 @@ describe('Slack notifications', () => {
     expect(replies[1]).toMatch(/^↩️ rolled back \d+ steps?$/);
   });
 
-  it('Slack down for the whole run: the deploy succeeds on time; its messages arrive after Slack recovers', async () => {
-    slack.setMode('ratelimit');
+  it('Slack down for the whole run (429s, errors, 500s): the deploy succeeds on time; its messages arrive after Slack recovers', async () => {
+    slack.setMode('down');
+    const from = slack.calls.length;
     const started = Date.now();
     const { version, outcome } = await deploy();
+    const answered = new Set(slack.calls.slice(from).map((c) => c.mode));
+    expect([...answered].sort()).toEqual(['error', 'http500', 'ratelimit']);
     expect(outcome.exitCode).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(messageOf(version)).toBeUndefined();

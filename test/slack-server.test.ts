@@ -162,6 +162,20 @@ describe('Slack stand-in with the real WebClient', () => {
       expect(ms).toBeLessThan(2000);
     });
 
+    it("'down': a 429, a platform error and an HTTP 500 in turn, each recorded with its shape", async () => {
+      const from = slack.calls.length;
+      slack.setMode('down');
+      const errors: unknown[] = [];
+      for (let i = 0; i < 4; i++) errors.push((await rejection(post())).error);
+      expect(errors.map((e) => (e as Error).constructor)).toEqual([
+        WebAPIRateLimitedError,
+        WebAPIPlatformError,
+        WebAPIHTTPError,
+        WebAPIRateLimitedError,
+      ]);
+      expect(slack.calls.slice(from).map((c) => c.mode)).toEqual(['ratelimit', 'error', 'http500', 'ratelimit']);
+    });
+
     it('works again after setMode("ok"), and calls[] records the mode of each request', async () => {
       const from = slack.calls.length;
       const modes: SlackMode[] = ['error', 'http500', 'ratelimit', 'hang'];

@@ -2,13 +2,17 @@
  * A local stand-in for the Slack Web API, speaking the methods Runway calls (`chat.postMessage`, `chat.update`,
  * `auth.test`) the way `@slack/web-api`'s `WebClient` expects: POST to `<url><method>`, form-encoded or JSON body,
  * bearer token, JSON `{ ok, error?, ... }` answers. Slack is SaaS, so this is the project's only fake; a mode switch
- * makes it fail the way Slack does (platform error, HTTP 500, 429 rate limit, no answer at all).
+ * makes it fail the way Slack does (platform error, HTTP 500, 429 rate limit, no answer at all, or `'down'`: those
+ * first three in turn).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** How the server answers: normally, or with one of Slack's failure shapes (see {@link startSlackServer}). */
-export type SlackMode = 'ok' | 'error' | 'http500' | 'ratelimit' | 'hang';
+export type SlackMode = 'ok' | 'error' | 'http500' | 'ratelimit' | 'hang' | 'down';
+
+/** The failure shapes `'down'` takes turns answering with, one request after another. */
+const DOWN: SlackMode[] = ['ratelimit', 'error', 'http500'];
 
 /** A stored message (a top-level message or a thread reply), as last updated. */
 export interface SlackMessage {
@@ -25,7 +29,10 @@ export interface SlackMessage {
   history: Array<{ text: string; blocks?: unknown[] }>;
 }
 
-/** One request the server received, with the mode it arrived in (and so was answered in, or left hanging in). */
+/**
+ * One request the server received, with the mode it arrived in (and so was answered in, or left hanging in); in
+ * `'down'` mode, the failure shape it was answered with.
+ */
 export interface SlackCall {
   method: string;
   mode: SlackMode;
@@ -77,6 +84,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
   const calls: SlackCall[] = [];
   const sockets = new Set<Socket>();
   let mode: SlackMode = 'ok';
+  let downTurn = 0;
   let seq = 0;
 
   const nextTs = (): string => {
@@ -131,7 +139,7 @@ export async function startSlackServer(opts: SlackServerOptions = {}): Promise<S
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const arrivedIn = mode;
+    const arrivedIn = mode === 'down' ? DOWN[downTurn++ % DOWN.length] : mode;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = url.pathname.replace(/^\/api\//, '');
     calls.push({ method, mode: arrivedIn, at: Date.now() });
