@@ -10,6 +10,7 @@ import { startNginx, type SandboxNginx } from '../client/sandbox/nginx';
 import { quote } from '../workflows/quote';
 import { fillTemplate } from '../workflows/template';
 import type { HostRef } from '../workflows/types';
+import type { Undo } from './cleanup';
 import { upstreamConf } from '../runbooks/deploy/traffic';
 export { envFile } from '../runbooks/deploy/release';
 
@@ -22,9 +23,6 @@ const SSH_PORT = 2422;
 const APP_PORT = 18301;
 const LB_PORT = 18380;
 const FIRST_OCTET = 151;
-
-/** Cleanups, undone newest first by the caller. */
-export type Undo = Array<() => unknown>;
 
 /**
  * web-1…web-N and lb-1 as real sshd hosts, nginx on lb-1 in front of the web hosts, and a runway.yml with the demo

@@ -21,7 +21,8 @@ import { ansibleDeploy, runwayDeploy, verifyDeployed, type Deployed } from './ro
 import { explanation } from './rolling-explain';
 import { machineFacts, writeJson } from './report';
 import { markdownTables, summarize, type SizeResult, type Timed, type Tool } from './rolling-report';
-import { startRollingWorld, type RollingWorld, type Undo } from './rolling-world';
+import { runBench, unwind, type Undo } from './cleanup';
+import { startRollingWorld, type RollingWorld } from './rolling-world';
 
 const BATCH_SIZE = '10%';
 const HEALTH_TIMEOUT = '20s';
@@ -78,69 +79,55 @@ async function measure(
   return timed;
 }
 
-async function main(): Promise<void> {
+/** Each size's world is undone as soon as it is measured. */
+async function main(undo: Undo): Promise<void> {
   const { rounds, sizes } = options();
   const loadavgAtStart = loadavg();
   const nginx = { command: '/usr/sbin/nginx', pkg: 'nginx' };
   ensurePackages([...TEST_NEEDS, nginx, { command: 'ansible-playbook', pkg: 'ansible' }]);
   const ansibleVersion = execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).split('\n')[0];
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  // Undone newest first, once, on success, error or Ctrl-C; each size's world is undone as soon as it is measured.
-  const undo: Undo = [];
-  const cleanUp = async (mark = 0) => {
-    while (undo.length > mark) await Promise.resolve(undo.pop()!()).catch((e) => console.error('cleanup:', e));
-  };
-  const onSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  try {
-    const env = await startTestServer();
-    undo.push(() => env.teardown());
-    const dir = mkdtempSync(join(tmpdir(), 'runway-bench-rolling-'));
-    undo.push(() => rmSync(dir, { recursive: true, force: true }));
-    const workflowBundle = await bundleRunbooks();
-    const timed: Timed[] = [];
-    const results: SizeResult[] = [];
-    let playbook = '';
-    let forks = 0;
-    for (const size of sizes) {
-      const mark = undo.length;
-      const o = { dir: join(dir, `n${size}`), size, batchSize: BATCH_SIZE, healthTimeout: HEALTH_TIMEOUT };
-      const world = await startRollingWorld({ ...o, temporalAddress: env.address }, undo);
-      const groups = batches(world.web, BATCH_SIZE);
-      const connection = env.nativeConnection;
-      const { worker, pool } = await createRunwayWorker({ configFile: world.configFile, connection, workflowBundle });
-      undo.push(() => pool.close());
-      // Forks: Ansible may run a task on as many hosts at once as Runway runs a command on (and a whole batch).
-      forks = Math.max(groups[0].length, world.concurrency);
-      const opts = { serial: BATCH_SIZE, lb: world.lb.name, upstream: world.nginx.upstreamName };
-      const ansible = new AnsibleSide(world, join(o.dir, 'ansible'), forks, { ...opts, healthRetries: HEALTH_RETRIES });
-      undo.push(() => ansible.closeMasters());
-      playbook = readFileSync(ansible.playbookFile, 'utf8');
-      await worker.runUntil(async () => {
-        const runway = await RunwayClient.connect({ configFile: world.configFile });
-        try {
-          timed.push(...(await measure(world, runway, ansible, rounds)));
-        } finally {
-          await runway.close();
-        }
-      });
-      results.push(summarize(timed, size, groups));
-      await cleanUp(mark);
-    }
-
-    console.log(`\n## Rolling deploy, batches of ${BATCH_SIZE}, median of ${rounds} round(s)\n`);
-    console.log(`${markdownTables(results)}\n\n${explanation(forks, ansibleVersion)}`);
-    const machine = { ...machineFacts(), loadavgAtStart };
-    const payload = { date: new Date().toISOString(), rounds, batchSize: BATCH_SIZE, forks, ansibleVersion, machine };
-    const file = writeJson(join(ROOT, '.runway', 'bench'), 'rolling', { ...payload, results, timed, playbook });
-    console.log(`JSON: ${file}`);
-  } finally {
-    await cleanUp();
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  const env = await startTestServer();
+  undo.push(() => env.teardown());
+  const dir = mkdtempSync(join(tmpdir(), 'runway-bench-rolling-'));
+  undo.push(() => rmSync(dir, { recursive: true, force: true }));
+  const workflowBundle = await bundleRunbooks();
+  const timed: Timed[] = [];
+  const results: SizeResult[] = [];
+  let playbook = '';
+  let forks = 0;
+  for (const size of sizes) {
+    const mark = undo.length;
+    const o = { dir: join(dir, `n${size}`), size, batchSize: BATCH_SIZE, healthTimeout: HEALTH_TIMEOUT };
+    const world = await startRollingWorld({ ...o, temporalAddress: env.address }, undo);
+    const groups = batches(world.web, BATCH_SIZE);
+    const connection = env.nativeConnection;
+    const { worker, pool } = await createRunwayWorker({ configFile: world.configFile, connection, workflowBundle });
+    undo.push(() => pool.close());
+    // Forks: Ansible may run a task on as many hosts at once as Runway runs a command on (and a whole batch).
+    forks = Math.max(groups[0].length, world.concurrency);
+    const opts = { serial: BATCH_SIZE, lb: world.lb.name, upstream: world.nginx.upstreamName };
+    const ansible = new AnsibleSide(world, join(o.dir, 'ansible'), forks, { ...opts, healthRetries: HEALTH_RETRIES });
+    undo.push(() => ansible.closeMasters());
+    playbook = readFileSync(ansible.playbookFile, 'utf8');
+    await worker.runUntil(async () => {
+      const runway = await RunwayClient.connect({ configFile: world.configFile });
+      try {
+        timed.push(...(await measure(world, runway, ansible, rounds)));
+      } finally {
+        await runway.close();
+      }
+    });
+    results.push(summarize(timed, size, groups));
+    await unwind(undo, mark);
   }
+
+  console.log(`\n## Rolling deploy, batches of ${BATCH_SIZE}, median of ${rounds} round(s)\n`);
+  console.log(`${markdownTables(results)}\n\n${explanation(forks, ansibleVersion)}`);
+  const machine = { ...machineFacts(), loadavgAtStart };
+  const payload = { date: new Date().toISOString(), rounds, batchSize: BATCH_SIZE, forks, ansibleVersion, machine };
+  const file = writeJson(join(ROOT, '.runway', 'bench'), 'rolling', { ...payload, results, timed, playbook });
+  console.log(`JSON: ${file}`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBench(main);

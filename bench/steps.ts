@@ -18,6 +18,7 @@ import { startSandbox, type SandboxHost } from '../client/sandbox/hosts';
 import { createRunwayWorker } from '../worker';
 import { machineFacts, markdownTable, overheadMs, summarize, writeJson, type Config, type Measurement } from './report';
 import { closeMasters, sshSteps } from './ssh';
+import { runBench, type Undo } from './cleanup';
 
 const HOST_COUNTS = [1, 10];
 const CONFIGS: Config[] = ['runway', 'ssh', 'ssh-mux'];
@@ -60,92 +61,76 @@ async function seconds(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - start) / 1000;
 }
 
-async function main(): Promise<void> {
+async function main(undo: Undo): Promise<void> {
   const { steps, rounds } = options();
   ensurePackages(TEST_NEEDS);
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  // Undone newest first, once, on success, error or Ctrl-C.
-  const undo: Array<() => unknown> = [];
-  const cleanUp = async () => {
-    for (let fn = undo.pop(); fn; fn = undo.pop())
-      await Promise.resolve(fn()).catch((e) => console.error('cleanup:', e));
-  };
-  const onSignal = () => void cleanUp().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  try {
-    const env = await startTestServer();
-    undo.push(() => env.teardown());
-    const dir = mkdtempSync(join(tmpdir(), 'runway-bench-'));
-    undo.push(() => rmSync(dir, { recursive: true, force: true }));
-    const names = Array.from({ length: Math.max(...HOST_COUNTS) }, (_, i) => `web-${i + 1}`);
-    const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count: names.length, names, firstOctet: 151 });
-    undo.push(() => sandbox.stop());
-    mkdirSync(join(dir, 'mux'));
-    const controlPath = (h: SandboxHost) => join(dir, 'mux', h.name);
-    undo.push(() => closeMasters(sandbox, sandbox.hosts, controlPath));
-    const configFile = join(dir, 'runway.yml');
-    writeFileSync(
-      configFile,
-      sandboxConfigYaml(sandbox, { environment: ENVIRONMENT, extra: `temporal:\n  address: ${env.address}\n` }),
-    );
-    const { worker, pool } = await createRunwayWorker({ configFile, connection: env.nativeConnection });
-    undo.push(() => pool.close());
+  const env = await startTestServer();
+  undo.push(() => env.teardown());
+  const dir = mkdtempSync(join(tmpdir(), 'runway-bench-'));
+  undo.push(() => rmSync(dir, { recursive: true, force: true }));
+  const names = Array.from({ length: Math.max(...HOST_COUNTS) }, (_, i) => `web-${i + 1}`);
+  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count: names.length, names, firstOctet: 151 });
+  undo.push(() => sandbox.stop());
+  mkdirSync(join(dir, 'mux'));
+  const controlPath = (h: SandboxHost) => join(dir, 'mux', h.name);
+  undo.push(() => closeMasters(sandbox, sandbox.hosts, controlPath));
+  const configFile = join(dir, 'runway.yml');
+  writeFileSync(
+    configFile,
+    sandboxConfigYaml(sandbox, { environment: ENVIRONMENT, extra: `temporal:\n  address: ${env.address}\n` }),
+  );
+  const { worker, pool } = await createRunwayWorker({ configFile, connection: env.nativeConnection });
+  undo.push(() => pool.close());
 
-    const commands = Array.from({ length: steps }, (_, i) => `echo step ${i + 1} on $RUNWAY_HOST`);
-    const expected: Expected = (i, h) => `step ${i + 1} on ${h.name}`;
-    const measurements: Measurement[] = HOST_COUNTS.flatMap((hosts) =>
-      CONFIGS.map((config) => ({ config, hosts, seconds: [] })),
-    );
-    await worker.runUntil(async () => {
-      const runway = await RunwayClient.connect({ configFile });
-      const run: Record<Config, (hosts: SandboxHost[]) => Promise<void>> = {
-        runway: (hosts) => runwaySteps(runway, hosts, commands, expected),
-        ssh: (hosts) => sshSteps(sandbox, hosts, commands, expected),
-        'ssh-mux': (hosts) => sshSteps(sandbox, hosts, commands, expected, controlPath),
-      };
-      try {
-        // Warm-up: the workflow bundle and Runway's pooled connections, the ssh control masters, the page cache.
-        for (const m of measurements) await run[m.config](sandbox.hosts.slice(0, m.hosts));
-        // Rounds interleave the configurations, so drift in the machine's load hits them all alike.
-        for (let round = 1; round <= rounds; round++) {
-          for (const m of measurements) {
-            m.seconds.push(await seconds(() => run[m.config](sandbox.hosts.slice(0, m.hosts))));
-            console.error(
-              `round ${round}/${rounds}: ${m.config} on ${m.hosts} host(s): ${m.seconds.at(-1)!.toFixed(2)} s`,
-            );
-          }
+  const commands = Array.from({ length: steps }, (_, i) => `echo step ${i + 1} on $RUNWAY_HOST`);
+  const expected: Expected = (i, h) => `step ${i + 1} on ${h.name}`;
+  const measurements: Measurement[] = HOST_COUNTS.flatMap((hosts) =>
+    CONFIGS.map((config) => ({ config, hosts, seconds: [] })),
+  );
+  await worker.runUntil(async () => {
+    const runway = await RunwayClient.connect({ configFile });
+    const run: Record<Config, (hosts: SandboxHost[]) => Promise<void>> = {
+      runway: (hosts) => runwaySteps(runway, hosts, commands, expected),
+      ssh: (hosts) => sshSteps(sandbox, hosts, commands, expected),
+      'ssh-mux': (hosts) => sshSteps(sandbox, hosts, commands, expected, controlPath),
+    };
+    try {
+      // Warm-up: the workflow bundle and Runway's pooled connections, the ssh control masters, the page cache.
+      for (const m of measurements) await run[m.config](sandbox.hosts.slice(0, m.hosts));
+      // Rounds interleave the configurations, so drift in the machine's load hits them all alike.
+      for (let round = 1; round <= rounds; round++) {
+        for (const m of measurements) {
+          m.seconds.push(await seconds(() => run[m.config](sandbox.hosts.slice(0, m.hosts))));
+          console.error(
+            `round ${round}/${rounds}: ${m.config} on ${m.hosts} host(s): ${m.seconds.at(-1)!.toFixed(2)} s`,
+          );
         }
-      } finally {
-        await runway.close();
       }
-    });
-
-    const results = summarize(measurements, steps);
-    const overhead = overheadMs(results, steps);
-    console.log(`\n## ${steps}-step runbook, median of ${rounds} round(s)\n\n${markdownTable(results)}\n`);
-    for (const [hosts, ms] of Object.entries(overhead)) {
-      console.log(`Runway overhead vs multiplexed ssh, ${hosts} host(s): ${ms.toFixed(0)} ms per step`);
+    } finally {
+      await runway.close();
     }
-    console.log(
-      `\nEvery configuration logs in as ${sandbox.user} and pays the same login shell start per command; ` +
-        'all hosts share this machine, so at 10 hosts the host side competes for its CPUs too.',
-    );
-    const file = writeJson(join(ROOT, '.runway', 'bench'), 'steps', {
-      date: new Date().toISOString(),
-      steps,
-      rounds,
-      machine: machineFacts(),
-      results,
-      overheadMsPerStep: overhead,
-    });
-    console.log(`JSON: ${file}`);
-  } finally {
-    await cleanUp();
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  });
+
+  const results = summarize(measurements, steps);
+  const overhead = overheadMs(results, steps);
+  console.log(`\n## ${steps}-step runbook, median of ${rounds} round(s)\n\n${markdownTable(results)}\n`);
+  for (const [hosts, ms] of Object.entries(overhead)) {
+    console.log(`Runway overhead vs multiplexed ssh, ${hosts} host(s): ${ms.toFixed(0)} ms per step`);
   }
+  console.log(
+    `\nEvery configuration logs in as ${sandbox.user} and pays the same login shell start per command; ` +
+      'all hosts share this machine, so at 10 hosts the host side competes for its CPUs too.',
+  );
+  const file = writeJson(join(ROOT, '.runway', 'bench'), 'steps', {
+    date: new Date().toISOString(),
+    steps,
+    rounds,
+    machine: machineFacts(),
+    results,
+    overheadMsPerStep: overhead,
+  });
+  console.log(`JSON: ${file}`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+runBench(main);
