@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { HttpProbeRequest, HttpProbeResult } from '../workflows/types';
+import type { HttpProbeRequest, HttpProbeResult } from '../core/plan';
 
 /** Defaults of an HTTP probe: try every second, give each request five seconds. */
 export const PROBE_INTERVAL_MS = 1_000;

@@ -5,7 +5,8 @@
  * `createActivities(deps)` builds them, so tests inject real or fake dependencies.
  */
 import type { z } from 'zod';
-import { INPUT_SCHEMAS, type LoadedConfig } from '../config';
+import type { LoadedConfig } from '../config';
+import { INPUT_SCHEMAS } from '../runbooks/registry';
 import { createAudit } from './audit';
 import { httpProbe } from './http-probe';
 import { createResolvePlan } from './plan';

@@ -1,8 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
-import { ConfigError, InputError, parseRunInput, type LoadedConfig } from '../config';
-import type { HostRef, Plan, PlanRequest } from '../workflows/types';
-import { servicePlan } from './service-plan';
+import { ConfigError, InputError, validateRunInput, type LoadedConfig } from '../config';
+import type { HostRef, Plan, PlanRequest } from '../core/plan';
+import { FailureType } from '../core/failures';
+import { INPUT_SCHEMAS } from '../runbooks/registry';
+import { servicePlan, type ServicePlanOptions } from './service-plan';
 
 /** What plan resolution needs: the current config (read at each run start) and the runbooks' input schemas. */
 export interface PlanDeps {
@@ -17,27 +19,30 @@ export interface PlanDeps {
 export function createResolvePlan(deps: PlanDeps) {
   return async function resolvePlan({ runbook, input }: PlanRequest): Promise<Plan> {
     try {
-      return buildPlan(deps.config(), runbook, input, deps.inputSchemas);
+      return buildPlan(deps.config(), runbook, input, { schemas: deps.inputSchemas });
     } catch (err) {
       if (err instanceof InputError || err instanceof ConfigError) {
-        throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+        throw ApplicationFailure.nonRetryable(err.message, FailureType.InvalidInput);
       }
       throw err;
     }
   };
 }
 
+/** What {@link buildPlan} checks besides the input and the config's names. */
+export interface PlanOptions extends Partial<ServicePlanOptions> {
+  /** Input schemas by workflow type; default: every registered runbook. */
+  schemas?: Record<string, z.ZodType>;
+}
+
 /**
  * Validates an input against its runbook's schema and the config, and builds the plan; throws {@link InputError}.
- * The CLI calls it too, so bad input is refused before anything starts, with the same words.
+ * A client holding the full config may call it to refuse bad names early (`artifact: false`: the artifact lives on
+ * the worker's machine, not necessarily on the client's), with the same words the worker would use.
  */
-export function buildPlan(
-  loaded: LoadedConfig,
-  runbook: string,
-  rawInput: unknown,
-  schemas?: Record<string, z.ZodType>,
-): Plan {
-  const input = parseRunInput<Record<string, unknown> & { environment: string }>(runbook, rawInput, schemas);
+export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unknown, options: PlanOptions = {}): Plan {
+  const { schemas = INPUT_SCHEMAS, artifact = true } = options;
+  const input = validateRunInput<Record<string, unknown> & { environment: string }>(schemas, runbook, rawInput);
   const { config } = loaded;
   const environment = config.environments[input.environment];
   if (!environment) {
@@ -57,7 +62,7 @@ export function buildPlan(
   const { devServer, address, namespace, uiUrl } = config.temporal;
   const service =
     typeof input.service === 'string'
-      ? servicePlan(loaded, input as Parameters<typeof servicePlan>[1], hosts)
+      ? servicePlan(loaded, input as Parameters<typeof servicePlan>[1], hosts, { artifact })
       : undefined;
   const approval = environment.approval?.required ? environment.approval : undefined;
   const slack = config.notify.slack;
@@ -68,19 +73,15 @@ export function buildPlan(
     hosts,
     concurrency: environment.concurrency,
     timing: {
-      heartbeatTimeoutMs: config.ssh.heartbeatTimeout,
-      commandTimeoutMs: config.ssh.commandTimeout,
-      retry: {
-        maximumAttempts: config.ssh.retry.attempts,
-        initialIntervalMs: config.ssh.retry.initialInterval,
-        maximumIntervalMs: config.ssh.retry.maxInterval,
-      },
+      heartbeatTimeout: config.ssh.heartbeatTimeout,
+      commandTimeout: config.ssh.commandTimeout,
+      retry: config.ssh.retry,
     },
     uiUrl: uiUrl ?? (address === 'embedded' ? `http://localhost:${devServer.uiPort}` : undefined),
     namespace,
     service,
-    approval: approval && { approvers: approval.approvers, timeoutMs: approval.timeout },
-    notify: slack && { slack: { channel: slack.channel, deliveryWindowMs: slack.deliveryWindow } },
+    approval: approval && { approvers: approval.approvers, timeout: approval.timeout },
+    notify: slack && { slack: { channel: slack.channel, deliveryWindow: slack.deliveryWindow } },
   };
 }
 

@@ -2,17 +2,24 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fillTemplate, InputError, type LoadedConfig, type ServiceConfig } from '../config';
-import type { HostRef, ServicePlan } from '../workflows/types';
+import type { HostRef, ResolvedArtifact, ServicePlan } from '../core/plan';
+
+/** What a plan resolves of the world: on the worker, the artifact too; a client that only checks early skips it. */
+export interface ServicePlanOptions {
+  /** Resolve and hash the artifact of `input.version` (it must be on this machine): the worker does, a client not. */
+  artifact: boolean;
+}
 
 /**
- * Resolves the service a deploy or rollback names: its templates and limits, and — for a deploy — the artifact of
- * this version with its sha256 (a local file is hashed here, so a missing or mismatching artifact stops the run before
- * anything changes).
+ * Resolves the service a deploy or rollback names: its config as parsed, and — for a deploy on the worker — the
+ * artifact of this version with its sha256 (a local file is hashed here, so a missing or mismatching artifact stops
+ * the run before anything changes).
  */
 export function servicePlan(
   loaded: LoadedConfig,
   input: { environment: string; service: string; version?: string; sha256?: string },
   hosts: HostRef[],
+  options: ServicePlanOptions = { artifact: true },
 ): ServicePlan {
   const { config, file } = loaded;
   const svc = config.services[input.service];
@@ -25,37 +32,12 @@ export function servicePlan(
       throw new InputError(`services.${input.service}: no host in ${input.environment} has role "${role}"`);
     }
   }
-  return {
-    name: input.service,
-    strategy: svc.strategy,
-    roles: svc.roles,
-    dir: svc.dir,
-    start: svc.start,
-    stop: svc.stop,
-    health: {
-      http: svc.health.http,
-      command: svc.health.command,
-      timeoutMs: svc.health.timeout,
-      intervalMs: svc.health.interval,
-    },
-    slots: svc.slots,
-    port: svc.port,
-    loadBalancer: svc.loadBalancer,
-    batchSize: svc.batchSize,
-    maxFailures: svc.maxFailures,
-    releasesKept: svc.releasesKept,
-    drainWaitMs: svc.drainWait,
-    env: svc.env,
-    artifact: input.version ? artifactOf(svc, input.version, input.sha256, dirname(file)) : undefined,
-  };
+  const artifact =
+    options.artifact && input.version ? artifactOf(svc, input.version, input.sha256, dirname(file)) : undefined;
+  return { name: input.service, config: svc, artifact };
 }
 
-function artifactOf(
-  svc: ServiceConfig,
-  version: string,
-  expected: string | undefined,
-  base: string,
-): ServicePlan['artifact'] {
+function artifactOf(svc: ServiceConfig, version: string, expected: string | undefined, base: string): ResolvedArtifact {
   const fill = (text: string) => fillTemplate(text, (name) => (name === 'version' ? version : `{{${name}}}`));
   if ('url' in svc.artifact) {
     // The host fetches it; a pinned sha256 is checked there too, beside the published one.

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import { resolveSecret, type LoadedConfig } from '../config';
-import type { SlackMessage } from '../workflows/slack-message';
+import type { SlackMessage } from '../core/slack-message';
 
 /** A message to post (a thread reply when `threadTs` is set) or to update in place (`ts`). */
 export interface SlackRequest {

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { quote } from '../workflows/quote';
+import { quote } from '../core/quote';
 
 /** One inventory host: where its sshd listens, and its own variables (paths, rendered command lines). */
 export interface InventoryHost {

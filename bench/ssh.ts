@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Sandbox, SandboxHost } from '../client/sandbox/hosts';
+import type { Sandbox, SandboxHost } from '../sandbox/hosts';
 
 /** ControlPersist of the multiplexed baseline: masters outlive a crashed bench by at most this long. */
 const PERSIST_SECONDS = 60;

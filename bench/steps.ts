@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startTestServer } from '../client/test-server';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ensurePackages, ROOT, TEST_NEEDS } from '../client/bootstrap';
+import { startTestServer } from '../sandbox/test-server';
+import { ensurePackages, ROOT, TEST_NEEDS } from '../sandbox/bootstrap';
 import { RunwayClient } from '../client/lib';
-import { sandboxConfigYaml } from '../client/sandbox/config';
-import { startSandbox, type SandboxHost } from '../client/sandbox/hosts';
-import { createRunwayWorker } from '../worker';
+import { sandboxConfigYaml } from '../sandbox/config';
+import { startSandbox, type SandboxHost } from '../sandbox/hosts';
+import { createRunwayWorker, installRuntime } from '../worker';
 import { machineFacts, markdownTable, overheadMs, summarize, writeJson, type Config, type Measurement } from './report';
 import { closeMasters, sshSteps } from './ssh';
 import { runBench, type Undo } from './cleanup';
@@ -64,7 +63,7 @@ async function seconds(fn: () => Promise<void>): Promise<number> {
 async function main(undo: Undo): Promise<void> {
   const { steps, rounds } = options();
   ensurePackages(TEST_NEEDS);
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installRuntime();
   const env = await startTestServer();
   undo.push(() => env.teardown());
   const dir = mkdtempSync(join(tmpdir(), 'runway-bench-'));

@@ -3,7 +3,10 @@
  * codes CI relies on (see {@link ExitCode}).
  */
 import { Command, Option } from 'commander';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError, InputError } from '../config';
+import { RUNBOOKS } from '../runbooks/registry';
+import { ConnectionError, LockedError, RefusedError } from './errors';
 import { ExitCode } from './outcome';
 
 type Action = (...args: never[]) => Promise<number>;
@@ -88,8 +91,15 @@ program
   .action(lazy(() => import('./commands/deploy'), 'reject'));
 
 program
+  .command('runbooks')
+  .description('list the runbooks a run can start, with what each does')
+  .option('--json', 'print them as JSON, with each input schema')
+  .action(lazy(() => import('./commands/runs'), 'runbooks'));
+
+program
   .command('run <runbook>')
   .description('start a runbook by its workflow type with a JSON input')
+  .addHelpText('after', `\nRunbooks:\n${RUNBOOKS.map((r) => `  ${r.type.padEnd(16)} ${r.description}`).join('\n')}`)
   .addOption(new Option('-i, --input <json>', 'the input as JSON').conflicts('inputFile'))
   .option('--input-file <file>', 'read the JSON input from a file')
   .option('--id <workflowId>', 'workflow id (default: <runbook>:<environment>:<random>)')
@@ -119,16 +129,22 @@ program
   .command('demo')
   .description('live demo: local hosts + nginx + a demo app; a blue-green deploy under traffic, then a rollback')
   .option('--exit', 'stop everything once the run has ended (default: keep the Web UI up until Ctrl-C)')
-  .action(lazy(() => import('./commands/demo'), 'demo'));
+  .action(lazy(() => import('../sandbox/demo'), 'demo'));
 
 /** The single place errors become exit codes. */
+const INVALID = [
+  ConfigError,
+  InputError,
+  ConnectionError,
+  LockedError,
+  RefusedError,
+  WorkflowNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+];
+
+/** The single place errors become exit codes: refusals before anything started are 2, anything else 1. */
 function exitCodeOf(err: unknown): number {
-  if (err instanceof ConfigError || err instanceof InputError) return ExitCode.Invalid;
-  const name = (err as Error)?.name;
-  if (['WorkflowNotFoundError', 'ConnectionError', 'LockedError', 'RefusedError'].includes(name))
-    return ExitCode.Invalid;
-  if (name === 'WorkflowExecutionAlreadyStartedError') return ExitCode.Invalid;
-  return ExitCode.Failed;
+  return INVALID.some((type) => err instanceof type) ? ExitCode.Invalid : ExitCode.Failed;
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -5,23 +5,20 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  type WorkflowExecutionDescription,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { buildPlan } from '../activities/plan';
-import { loadConfig, temporalTarget, type LoadedConfig, type TemporalTarget } from '../config';
-import type { Decision } from '../workflows/gate';
-import { progressQuery, type Approval, type RunProgress, type RunReport } from '../workflows/progress';
-import type { SearchAttributePair } from '@temporalio/common';
-import { lockId } from '../runbooks/deploy/lock';
-import * as sa from '../workflows/search-attributes';
-import { failedOutcome, succeeded, type Outcome } from './outcome';
+import { InputError, loadClientConfig, temporalTarget, type ClientConfig, type LoadedConfig } from '../config';
+import { APPROVE_UPDATE, lockId, PROGRESS_QUERY, REJECT_UPDATE, runUrl } from '../core/names';
+import type { Approval, Decision, RunProgress, RunReport } from '../core/progress';
+import { runAttributes, STATUS } from '../core/search-attributes';
+import type { TemporalTarget } from '../config/temporal';
+import { parseRunInput } from '../runbooks/registry';
+import { ConnectionError, LockedError, lockHolder, RefusedError } from './errors';
+import { ExitCode, failedOutcome, succeeded, type Outcome } from './outcome';
 
-/** Temporal could not be reached: nothing was started (exit code 2 — most often a wrong address in config). */
-export class ConnectionError extends Error {
-  override readonly name = 'ConnectionError';
-}
+export { ConnectionError, LockedError, RefusedError } from './errors';
 
 /** Options of {@link RunwayClient.start}. */
 export interface StartOptions {
@@ -30,35 +27,19 @@ export interface StartOptions {
   waitLock?: boolean;
   /** Told who holds the lock, each time the start waits for it. */
   onWaiting?: (holder: string) => void;
+  /** How long to wait for the worker's verdict on the plan (default {@link PLAN_VERDICT_MS}); 0 does not wait. */
+  verdictMs?: number;
 }
 
-/** A run refused an approval or rejection: the reason says why (not an approver, nothing awaits a decision). */
-export class RefusedError extends Error {
-  override readonly name = 'RefusedError';
-}
-
-/** Another deploy or rollback of the same service in the same environment is running: nothing was started. */
-export class LockedError extends Error {
-  override readonly name = 'LockedError';
-  constructor(
-    readonly workflowId: string,
-    readonly holder: string,
-  ) {
-    super(`${holder} holds the lock ${workflowId}: wait for it to end, or start with --wait-lock to queue behind it`);
-  }
-}
-
-/** "deploy api 1.4.2 (run 01a2…, started 2026-11-22T10:00:00Z, status running)" — who holds a lock, in words. */
-function lockHolder(description: WorkflowExecutionDescription): string {
-  const attrs = description.typedSearchAttributes;
-  const version = attrs.get(sa.VERSION);
-  const what = [description.type, attrs.get(sa.SERVICE), version].filter(Boolean).join(' ');
-  return `${what} (run ${description.runId}, started ${description.startTime.toISOString()})`;
-}
+/** The search attribute status of a run a client started and no worker has planned yet. */
+export const PLANNING = 'planning';
+/** How long `start` waits for a worker to accept or refuse the plan before returning without a verdict. */
+export const PLAN_VERDICT_MS = 20_000;
 
 /**
- * A small client for scripts and CI: validate and start a runbook, follow its progress, wait for its outcome
- * (with the CLI's exit code), cancel it.
+ * A small client for scripts and CI: start a runbook, follow its progress, wait for its outcome (with the CLI's exit
+ * code), decide gates, cancel. It needs only where Temporal is — the `temporal` section, or `TEMPORAL_ADDRESS`: the
+ * worker resolves hosts, services and artifacts from its own config, and a refusal comes back as an {@link InputError}.
  *
  * ```ts
  * const runway = await RunwayClient.connect({ configFile: 'runway.yml' });
@@ -70,14 +51,21 @@ export class RunwayClient {
   private constructor(
     readonly client: Client,
     readonly target: TemporalTarget,
-    readonly loaded: LoadedConfig,
+    readonly config: ClientConfig,
     private readonly connection: Connection,
   ) {}
 
   /** Connects to the Temporal named by the config (or `TEMPORAL_ADDRESS`). */
-  static async connect(options: { configFile?: string; loaded?: LoadedConfig } = {}): Promise<RunwayClient> {
-    const loaded = options.loaded ?? loadConfig(options.configFile);
-    const target = temporalTarget(loaded.config.temporal);
+  static async connect(
+    options: { configFile?: string; config?: ClientConfig; loaded?: LoadedConfig } = {},
+  ): Promise<RunwayClient> {
+    const { loaded } = options;
+    const config =
+      options.config ??
+      (loaded
+        ? { file: loaded.file, temporal: loaded.config.temporal, full: loaded }
+        : loadClientConfig(options.configFile));
+    const target = temporalTarget(config.temporal);
     const connection = await Connection.connect({
       address: target.address,
       tls: target.tls,
@@ -85,41 +73,41 @@ export class RunwayClient {
     }).catch((err: Error) => {
       throw new ConnectionError(`cannot reach Temporal at ${target.address}: ${err.message}`);
     });
-    return new RunwayClient(new Client({ connection, namespace: target.namespace }), target, loaded, connection);
+    return new RunwayClient(new Client({ connection, namespace: target.namespace }), target, config, connection);
   }
 
   /**
-   * Validates the input against the runbook and the config (throws InputError: nothing starts), then starts it.
-   * Deploys and rollbacks start under their service's lock id; if one is already running, {@link LockedError} names
-   * it — or, with `waitLock`, this waits for it to end and then starts.
+   * Validates the input against the runbook's schema (and, when the full config is here, its names), starts the run,
+   * and waits for the worker's verdict on its plan: a refusal — unknown service, missing artifact — throws
+   * {@link InputError} with the worker's words, and nothing has changed on any host. Deploys and rollbacks start
+   * under their service's lock id; if one is already running, {@link LockedError} names it — or, with `waitLock`, this
+   * waits for it to end and then starts.
    */
   async start(
     runbook: string,
     input: unknown,
     options: StartOptions = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId> {
-    const plan = buildPlan(this.loaded, runbook, input);
-    const service = plan.service?.name;
+    const parsed = parseRunInput<Record<string, unknown> & { environment: string }>(runbook, input);
+    if (this.config.full) buildPlan(this.config.full, runbook, input, { artifact: false });
+    const { environment } = parsed;
+    const service = typeof parsed.service === 'string' ? parsed.service : undefined;
+    const version = typeof parsed.version === 'string' ? parsed.version : undefined;
     const workflowId =
       options.workflowId ??
-      (service ? lockId(plan.environment, service) : `${runbook}:${plan.environment}:${randomUUID().slice(0, 8)}`);
-    const version = (plan.input as { version?: string }).version;
-    const attributes: SearchAttributePair[] = [
-      { key: sa.RUNBOOK, value: runbook },
-      { key: sa.ENVIRONMENT, value: plan.environment },
-      { key: sa.STATUS, value: 'running' },
-      ...(service ? [{ key: sa.SERVICE, value: service }] : []),
-      ...(version ? [{ key: sa.VERSION, value: version }] : []),
-    ];
+      (service ? lockId(environment, service) : `${runbook}:${environment}:${randomUUID().slice(0, 8)}`);
+    const attributes = runAttributes({ runbook, status: PLANNING, environment, service, version });
     for (;;) {
       try {
-        return await this.client.workflow.start(runbook, {
+        const handle = await this.client.workflow.start(runbook, {
           taskQueue: this.target.taskQueue,
           workflowId,
           args: [input],
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: attributes,
         });
+        await this.verdict(handle, options.verdictMs ?? PLAN_VERDICT_MS);
+        return handle;
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         const holder = this.handle(workflowId);
@@ -128,6 +116,24 @@ export class RunwayClient {
         options.onWaiting?.(lockHolder(description));
         await holder.result().catch(() => undefined);
       }
+    }
+  }
+
+  /**
+   * Waits until the worker has resolved the run's plan (its status leaves `planning`) or the run has ended. A run the
+   * worker refused ends `invalid`: that becomes an {@link InputError} with the worker's message. Without a worker
+   * polling, it returns after `ms` and the run starts when one does.
+   */
+  private async verdict(handle: WorkflowHandle, ms: number): Promise<void> {
+    for (const deadline = Date.now() + ms; Date.now() < deadline; await pause(100)) {
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') {
+        if (description.typedSearchAttributes.get(STATUS) !== PLANNING) return;
+        continue;
+      }
+      const outcome = await this.wait(handle);
+      if (outcome.exitCode === ExitCode.Invalid) throw new InputError(outcome.report?.error ?? outcome.message);
+      return;
     }
   }
 
@@ -153,7 +159,7 @@ export class RunwayClient {
   /** The run's live progress, or undefined when no worker can answer the query. */
   async progress(handle: WorkflowHandle): Promise<RunProgress | undefined> {
     try {
-      return await handle.query(progressQuery);
+      return await handle.query<RunProgress>(PROGRESS_QUERY);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw err;
       return undefined;
@@ -165,8 +171,9 @@ export class RunwayClient {
    * anyone else — or a run that is not waiting — is refused with the reason ({@link RefusedError}).
    */
   async decide(workflowId: string, decision: 'approve' | 'reject', by: string, reason?: string): Promise<Approval> {
+    const update = decision === 'approve' ? APPROVE_UPDATE : REJECT_UPDATE;
     try {
-      return await this.handle(workflowId).executeUpdate<Approval, [Decision]>(decision, { args: [{ by, reason }] });
+      return await this.handle(workflowId).executeUpdate<Approval, [Decision]>(update, { args: [{ by, reason }] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new RefusedError(err.cause?.message ?? err.message);
       throw err;
@@ -175,13 +182,12 @@ export class RunwayClient {
 
   /** A link to the run in the Temporal Web UI, when its address is known. */
   link(workflowId: string, runId?: string): string | undefined {
-    const base = this.target.uiUrl;
-    if (!base) return undefined;
-    const id = encodeURIComponent(workflowId);
-    return `${base}/namespaces/${this.target.namespace}/workflows/${id}${runId ? `/${runId}` : ''}/history`;
+    return this.target.uiUrl && runUrl(this.target.uiUrl, this.target.namespace, workflowId, runId);
   }
 
   async close(): Promise<void> {
     await this.connection.close();
   }
 }
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,6 +6,7 @@ export * from './schema';
 export * from './services';
 export * from './errors';
 export * from './load';
+export * from './issues';
 export { parseDuration, DurationSchema } from './duration';
 export { SecretRefSchema, Secret, resolveSecret, type SecretRef } from './secret';
 export * from './inputs';

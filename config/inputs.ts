@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { InputError } from './errors';
-import { formatPath, issueMessage } from './load';
+import { formatPath, issueMessage } from './issues';
 import { NameSchema } from './names';
 import { BatchSizeSchema } from './batch';
 
@@ -95,18 +95,11 @@ export const RollbackInputSchema = z
 export type RollbackParams = z.input<typeof RollbackInputSchema>;
 export type RollbackInput = z.output<typeof RollbackInputSchema>;
 
-/** The input schema of every runbook, by workflow type. Runbooks without an entry cannot be started. */
-export const INPUT_SCHEMAS: Record<string, z.ZodType> = {
-  exec: ExecInputSchema,
-  steps: StepsInputSchema,
-  deploy: DeployInputSchema,
-  deployBlueGreen: DeployInputSchema,
-  deployRolling: DeployInputSchema,
-  rollback: RollbackInputSchema,
-};
-
-/** Validates a runbook input; throws {@link InputError} with one `input.path: message` line per problem. */
-export function parseRunInput<T = unknown>(runbook: string, input: unknown, schemas = INPUT_SCHEMAS): T {
+/**
+ * Validates a runbook input against its schema in `schemas` (by workflow type; see `runbooks/registry.ts`); throws
+ * {@link InputError} with one `input.path: message` line per problem.
+ */
+export function validateRunInput<T = unknown>(schemas: Record<string, z.ZodType>, runbook: string, input: unknown): T {
   const schema = schemas[runbook];
   if (!schema) {
     throw new InputError(`unknown runbook "${runbook}" (known: ${Object.keys(schemas).sort().join(', ')})`);

@@ -4,8 +4,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors';
+import { formatPath, issueMessage, tidy } from './issues';
 import { RULES } from './rules';
-import { RunwayConfigSchema, type RunwayConfig } from './schema';
+import { ClientConfigSchema, RunwayConfigSchema, type RunwayConfig, type TemporalConfig } from './schema';
 
 /** The config file used when neither `--config` nor `RUNWAY_CONFIG` names one. */
 export const DEFAULT_CONFIG_FILE = 'runway.yml';
@@ -17,8 +18,8 @@ export interface LoadedConfig {
 }
 
 /** Which config file to use: the explicit one, then `$RUNWAY_CONFIG`, then `./runway.yml`. */
-export function configPath(explicit?: string): string {
-  return resolve(explicit ?? process.env.RUNWAY_CONFIG ?? DEFAULT_CONFIG_FILE);
+export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(explicit ?? env.RUNWAY_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
 /** Reads and validates a config file; throws {@link ConfigError} with one line per problem. */
@@ -35,6 +36,59 @@ export function loadConfig(file: string = configPath()): LoadedConfig {
 
 /** Validates config text as if read from `file`; relative paths resolve against that file's directory. */
 export function parseConfig(text: string, file: string): LoadedConfig {
+  const { doc, at } = parseYaml(text, file);
+  const parsed = RunwayConfigSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, at)));
+  }
+  const ruleProblems = RULES.flatMap((rule) => rule(parsed.data)).map((p) => locate(doc, p.path, p.message, file, at));
+  if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
+  return { file, config: resolvePaths(parsed.data, dirname(file)) };
+}
+
+/**
+ * What a client (the CLI, the client library) reads: only the `temporal` section is needed to start and follow runs,
+ * since the worker resolves hosts, services and artifacts from its own config. A file with more than `temporal` is
+ * validated whole, and then `full` holds it, so a client may check names early.
+ */
+export interface ClientConfig {
+  /** The file read, or undefined when none was and `TEMPORAL_ADDRESS` says where Temporal is. */
+  file?: string;
+  temporal: TemporalConfig;
+  full?: LoadedConfig;
+}
+
+/**
+ * Reads the client's config: `file` (or `$RUNWAY_CONFIG`, or `./runway.yml`). With no file there, `TEMPORAL_ADDRESS`
+ * alone is enough (unless the file was named explicitly); otherwise a missing file is a {@link ConfigError}.
+ */
+export function loadClientConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const file = configPath(explicit, env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    if (missing && !explicit && !env.RUNWAY_CONFIG && env.TEMPORAL_ADDRESS) {
+      return { temporal: ClientConfigSchema.parse({}).temporal };
+    }
+    const reason = missing
+      ? 'file not found (or set TEMPORAL_ADDRESS to reach Temporal without one)'
+      : (err as Error).message;
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: reason }]);
+  }
+  const { doc, at } = parseYaml(text, file);
+  const value = (doc.toJS() ?? {}) as Record<string, unknown>;
+  if (value && typeof value === 'object' && Object.keys(value).some((key) => key !== 'temporal')) {
+    const full = parseConfig(text, file);
+    return { file, temporal: full.config.temporal, full };
+  }
+  const parsed = ClientConfigSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, at)));
+  return { file, temporal: resolveTemporalPaths(parsed.data.temporal, absolutizer(dirname(file))) };
+}
+
+function parseYaml(text: string, file: string): { doc: Document; at: At } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
@@ -43,13 +97,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     const [e] = doc.errors;
     throw new ConfigError([{ file, ...at(e.pos[0]), path: 'yaml', message: e.message.split('\n')[0] }]);
   }
-  const parsed = RunwayConfigSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, at)));
-  }
-  const ruleProblems = RULES.flatMap((rule) => rule(parsed.data)).map((p) => locate(doc, p.path, p.message, file, at));
-  if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
-  return { file, config: resolvePaths(parsed.data, dirname(file)) };
+  return { doc, at };
 }
 
 type At = (offset: number) => { line: number; col: number };
@@ -63,12 +111,6 @@ function problemsOf(issue: z.core.$ZodIssue, doc: Document, file: string, at: At
     return [locate(doc, issue.path, tidy(issue.issues[0]?.message ?? issue.message), file, at, true)];
   }
   return [locate(doc, issue.path, issueMessage(issue), file, at)];
-}
-
-/** zod's words, made plain: a missing key says so instead of "expected string, received undefined". */
-export function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return 'missing required key';
-  return tidy(issue.message);
 }
 
 /** Finds the nearest node the path reaches (a missing key points at its parent) and reports its position. */
@@ -101,46 +143,46 @@ function keyNode(doc: Document, keys: (string | number)[]): Node | undefined {
   return pair && isScalar(pair.key) ? pair.key : undefined;
 }
 
-/** `a.b[0]`, with keys holding spaces, dots, brackets or quotes written `hosts["web 1"]`, so a path is unambiguous. */
-export function formatPath(keys: readonly (string | number | symbol)[]): string {
-  return keys
-    .map((k, i) => {
-      if (typeof k === 'number') return `[${k}]`;
-      const key = String(k);
-      if (key === '' || /[\s.[\]"]/.test(key)) return `[${JSON.stringify(key)}]`;
-      return i === 0 ? key : `.${key}`;
-    })
-    .join('');
+/** Paths in a config resolve against its file's directory; `~/` is the home directory. */
+interface Absolutizer {
+  abs(path: string): string;
+  fileRef<T extends { file: string } | undefined>(ref: T): T;
+  secret<T>(ref: T): T;
 }
 
-/** One line, whatever the message held. */
-function tidy(message: string): string {
-  return message.replace(/^Invalid input: /, '').replace(/\n/g, '\\n');
-}
-
-function resolvePaths(config: RunwayConfig, baseDir: string): RunwayConfig {
+function absolutizer(baseDir: string): Absolutizer {
   const abs = (p: string) =>
     p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(baseDir, p);
   const fileRef = <T extends { file: string } | undefined>(ref: T): T => (ref ? { ...ref, file: abs(ref.file) } : ref);
   const secret = <T>(ref: T): T =>
     ref && typeof ref === 'object' && 'file' in ref ? (fileRef(ref as { file: string }) as T) : ref;
+  return { abs, fileRef, secret };
+}
+
+function resolveTemporalPaths(temporal: TemporalConfig, { abs, fileRef, secret }: Absolutizer): TemporalConfig {
+  return {
+    ...temporal,
+    apiKey: secret(temporal.apiKey),
+    tls:
+      temporal.tls && temporal.tls !== true
+        ? {
+            ...temporal.tls,
+            ca: fileRef(temporal.tls.ca),
+            cert: fileRef(temporal.tls.cert),
+            key: fileRef(temporal.tls.key),
+          }
+        : temporal.tls,
+    devServer: { ...temporal.devServer, dbFile: abs(temporal.devServer.dbFile) },
+  };
+}
+
+function resolvePaths(config: RunwayConfig, baseDir: string): RunwayConfig {
+  const paths = absolutizer(baseDir);
+  const { abs, secret } = paths;
   const { temporal, ssh, notify } = config;
   return {
     ...config,
-    temporal: {
-      ...temporal,
-      apiKey: secret(temporal.apiKey),
-      tls:
-        temporal.tls && temporal.tls !== true
-          ? {
-              ...temporal.tls,
-              ca: fileRef(temporal.tls.ca),
-              cert: fileRef(temporal.tls.cert),
-              key: fileRef(temporal.tls.key),
-            }
-          : temporal.tls,
-      devServer: { ...temporal.devServer, dbFile: abs(temporal.devServer.dbFile) },
-    },
+    temporal: resolveTemporalPaths(temporal, paths),
     ssh: {
       ...ssh,
       knownHosts: abs(ssh.knownHosts),

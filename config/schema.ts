@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { NameSchema } from './names';
 import { SecretRefSchema } from './secret';
-import { ServiceSchema } from './services';
+import { ServiceSchema, type ServiceConfig } from './services';
 
 export { NameSchema };
 
@@ -124,9 +124,15 @@ export const RunwayConfigSchema = z.strictObject({
   audit: AuditSchema.prefault({}),
 });
 
+/** What a client needs when the worker holds the rest: where Temporal is. */
+export const ClientConfigSchema = z.strictObject({ temporal: TemporalSchema });
+
 export type RunwayConfig = z.infer<typeof RunwayConfigSchema>;
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
 export type SshConfig = z.infer<typeof SshSchema>;
 export type HostConfig = z.infer<typeof HostSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type ApprovalConfig = z.infer<typeof ApprovalSchema>;
+export type NotifyConfig = z.infer<typeof NotifySchema>;
+export type SlackConfig = NonNullable<NotifyConfig['slack']>;
+export type { ServiceConfig };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BatchSizeSchema } from './batch';
 import { DurationSchema } from './duration';
 import { NameSchema } from './names';
-import { fillTemplate, PLACEHOLDER } from '../workflows/template';
+import { fillTemplate, PLACEHOLDER } from '../core/template';
 
 /**
  * The placeholders a service's command templates may use, written `{{name}}`. Each is replaced by a shell-quoted

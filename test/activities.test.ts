@@ -11,7 +11,7 @@ import { TAIL_BYTES } from '../activities/ssh/journal';
 import { createUpload } from '../activities/ssh/upload';
 import type { RunwayClient } from '../client/lib';
 import { loadConfig } from '../config';
-import type { HostRef } from '../workflows/types';
+import type { HostRef } from '../core/plan';
 import { connectClient, hostRef, runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
 
 /** The activities on their own, against real sshd hosts and a real HTTP server. */

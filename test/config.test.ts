@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { ROOT } from '../client/bootstrap';
-import { ConfigError, InputError, parseConfig, parseRunInput } from '../config';
+import { ROOT } from '../sandbox/bootstrap';
+import { ConfigError, InputError, parseConfig } from '../config';
+import { parseRunInput } from '../runbooks/registry';
 import { runCli, startWorker, startWorld, temporalAddress, waitFor, type TestWorld } from './support/harness';
 
 const FILE = '/cfg/runway.yml';

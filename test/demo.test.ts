@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { ROOT } from '../client/bootstrap';
+import { ROOT } from '../sandbox/bootstrap';
 
 /** The embedded dev server's frontend and Web UI: fixed ports, as a user gets them. */
 const SERVER_PORTS = [7233, 8233];

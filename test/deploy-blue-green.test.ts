@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLoad } from '../client/sandbox/load';
+import { startLoad } from '../sandbox/load';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
 import { blueGreenState } from './support/host-state';
 

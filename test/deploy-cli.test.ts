@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import type { AuditRecord } from '../activities/audit';
-import { ROOT } from '../client/bootstrap';
+import { ROOT } from '../sandbox/bootstrap';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
 import { runCli, waitFor } from './support/harness';
 import { blueGreenState, treeDigest } from './support/host-state';

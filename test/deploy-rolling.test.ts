@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLoad } from '../client/sandbox/load';
+import { startLoad } from '../sandbox/load';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
 import { rollingState, servedVersions } from './support/host-state';
 

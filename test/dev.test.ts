@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../client/bootstrap';
-import { accepts } from '../client/sandbox/process';
+import { ROOT } from '../sandbox/bootstrap';
+import { accepts } from '../sandbox/process';
 import { runCli, startWorld, waitFor, type TestWorld } from './support/harness';
 
 /**

@@ -4,7 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { RunReport } from '../workflows';
 import { batches, mapLimit } from '../workflows/pool';
-import type { ExecRequest, ExecResult, HostRef, Plan } from '../workflows/types';
+import type { ExecRequest, ExecResult, HostRef, Plan } from '../core/plan';
 import { temporalAddress } from './support/harness';
 
 describe('mapLimit and batches (pure)', () => {
@@ -102,9 +102,9 @@ describe('fan-out through the engine (typed fake activities)', () => {
         namespace: 'default',
         input: { ...i, batchSize: i.batchSize ?? '100%' },
         timing: {
-          heartbeatTimeoutMs: 10_000,
-          commandTimeoutMs: 60_000,
-          retry: { maximumAttempts: 1, initialIntervalMs: 100, maximumIntervalMs: 100 },
+          heartbeatTimeout: 10_000,
+          commandTimeout: 60_000,
+          retry: { attempts: 1, initialInterval: 100, maxInterval: 100 },
         },
       };
       return plan;

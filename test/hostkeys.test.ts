@@ -7,8 +7,8 @@ import { SshPool } from '../activities';
 import { createExec } from '../activities/ssh/exec';
 import type { RunwayClient } from '../client/lib';
 import { loadConfig } from '../config';
-import { quote } from '../workflows/quote';
-import type { HostRef } from '../workflows/types';
+import { quote } from '../core/quote';
+import type { HostRef } from '../core/plan';
 import { connectClient, startWorker, startWorld, type TestWorld } from './support/harness';
 import { historyText } from './support/history';
 

@@ -3,12 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { buildDemoArtifact } from '../client/sandbox/artifacts';
-import { startSandbox, type Sandbox, type SandboxHost } from '../client/sandbox/hosts';
-import { startNginx, upstreamConf, type SandboxNginx } from '../client/sandbox/nginx';
-import { accepts, descendants, sleep, until } from '../client/sandbox/process';
-import { quote } from '../workflows/quote';
-import { startLoad } from '../client/sandbox/load';
+import { buildDemoArtifact } from '../sandbox/artifacts';
+import { startSandbox, type Sandbox, type SandboxHost } from '../sandbox/hosts';
+import { startNginx, upstreamConf, type SandboxNginx } from '../sandbox/nginx';
+import { accepts, descendants, sleep, until } from '../sandbox/process';
+import { quote } from '../core/quote';
+import { startLoad } from '../sandbox/load';
 
 type App = { child: ChildProcess; exited: Promise<number | null> };
 

@@ -5,8 +5,8 @@ import { SshPool } from '../activities';
 import { createExec } from '../activities/ssh/exec';
 import { loadConfig } from '../config';
 import type { RunReport } from '../workflows';
-import { buildCommand, quote, raw } from '../workflows/quote';
-import type { HostRef } from '../workflows/types';
+import { buildCommand, quote, raw } from '../core/quote';
+import type { HostRef } from '../core/plan';
 import { hostRef, runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
 
 const $ = (pieces: TemplateStringsArray, ...values: Parameters<typeof buildCommand>[1]) => buildCommand(pieces, values);

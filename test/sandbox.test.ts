@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox, type Sandbox, type SandboxHost } from '../client/sandbox/hosts';
+import { startSandbox, type Sandbox, type SandboxHost } from '../sandbox/hosts';
 
 interface Result {
   code: number;

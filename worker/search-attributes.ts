@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../core/search-attributes';
 
 /**
  * Registers Runway's search attributes in the namespace if they are missing (the dev server gets them at start).

@@ -1,9 +1,9 @@
 import { commandFailed, describeError, isCancellation } from './errors';
 import { mapLimit } from './pool';
 import { tail, type HostProgress } from './progress';
-import { buildCommand, type ShellValue } from './quote';
+import { buildCommand, type ShellValue } from '../core/quote';
 import { elapsed, now } from './time';
-import type { ExecRequest, ExecResult, HostRef } from './types';
+import type { ExecRequest, ExecResult, HostRef } from '../core/plan';
 
 /** Where a command's per-host progress is written: the running step, or the undo of a step being rolled back. */
 export interface ProgressSink {

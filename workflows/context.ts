@@ -1,11 +1,18 @@
-import { ApplicationFailure } from '@temporalio/workflow';
 import { hostActivities } from './proxies';
 import { Remote, type CommandRunner } from './command';
-import { FailureType } from './errors';
+import { invalidInput as invalid } from '../core/failures';
 import { batches, mapLimit } from './pool';
 import type { Run } from './run';
 import type { StepOptions, Saga } from './saga';
-import type { ExecRequest, ExecResult, HostRef, HttpProbeRequest, HttpProbeResult, Plan, UploadResult } from './types';
+import type {
+  ExecRequest,
+  ExecResult,
+  HostRef,
+  HttpProbeRequest,
+  HttpProbeResult,
+  Plan,
+  UploadResult,
+} from '../core/plan';
 
 /**
  * What a runbook body works with: its validated input, the resolved plan (hosts, roles, settings), commands on hosts
@@ -97,7 +104,7 @@ export class Runbook<I = Record<string, unknown>> {
     );
     this.run.setStatus('awaiting-approval');
     await this.saga.step(`approval: ${name}`, async () => {
-      const decision = await this.run.gates.gate(name, policy.approvers, policy.timeoutMs);
+      const decision = await this.run.gates.gate(name, policy.approvers, policy.timeout);
       this.run.notifier?.reply(`👍 "${name}" approved by ${decision.by}`);
     });
     this.run.setStatus('running');
@@ -113,10 +120,6 @@ export class Runbook<I = Record<string, unknown>> {
   probe(request: HttpProbeRequest): Promise<HttpProbeResult> {
     return hostActivities(this.plan.timing).httpProbe(request);
   }
-}
-
-function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
 }
 
 export type { ExecResult };

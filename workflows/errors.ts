@@ -1,16 +1,6 @@
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import type { ExecResult } from './types';
-
-/** Failure types a run can end with; the CLI maps each to an exit code. */
-export const FailureType = {
-  InvalidInput: 'InvalidInput',
-  RunFailed: 'RunFailed',
-  RollbackIncomplete: 'RollbackIncomplete',
-  TimedOut: 'TimedOut',
-  CommandFailed: 'CommandFailed',
-  StepTimedOut: 'StepTimedOut',
-  Rejected: 'Rejected',
-} as const;
+import type { ExecResult } from '../core/plan';
+import { describeError, FailureType } from '../core/failures';
 
 /** A command that ran and exited non-zero on at least one host. Carries every host's result in its details. */
 export function commandFailed(message: string, results: ExecResult[]): ApplicationFailure {
@@ -22,15 +12,4 @@ export function commandFailed(message: string, results: ExecResult[]): Applicati
   });
 }
 
-/** The innermost message of a failure chain: what actually went wrong, without the wrapping layers. */
-export function describeError(err: unknown): string {
-  let current: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  while (current instanceof Error) {
-    if (current.message) message = current.message;
-    current = (current as Error & { cause?: unknown }).cause;
-  }
-  return message;
-}
-
-export { isCancellation };
+export { describeError, FailureType, isCancellation };

@@ -1,18 +1,13 @@
 import { ApplicationFailure, condition, defineUpdate, setHandler } from '@temporalio/workflow';
-import { FailureType } from './errors';
-import type { Approval, RunProgress } from './progress';
+import { FailureType } from '../core/failures';
+import { APPROVE_UPDATE, REJECT_UPDATE } from '../core/names';
+import type { Approval, Decision, RunProgress } from '../core/progress';
 import { now } from './time';
 
-/** What an approver sends: `runway approve <id> --as alice`, or `temporal workflow update execute --name approve`. */
-export interface Decision {
-  by: string;
-  reason?: string;
-}
-
 /** Approves the gate the run is waiting at. Refused (with the reason) for anyone not in the approvers. */
-export const approveUpdate = defineUpdate<Approval, [Decision]>('approve');
+export const approveUpdate = defineUpdate<Approval, [Decision]>(APPROVE_UPDATE);
 /** Rejects the gate the run is waiting at: the run rolls back and ends `rejected` (exit 4). */
-export const rejectUpdate = defineUpdate<Approval, [Decision]>('reject');
+export const rejectUpdate = defineUpdate<Approval, [Decision]>(REJECT_UPDATE);
 
 /**
  * Approval gates of one run. The updates are registered at the start of every run, so a premature or unauthorised

@@ -18,10 +18,11 @@
  *   cancellation cannot reach them; an undo that keeps failing ends the run `rollback-incomplete`.
  */
 export { runbook, type RunInput } from './runbook';
+export { defineRunbook, isRegisteredRunbook, type RegisteredRunbook, type RunbookInfo } from './define';
 export { Runbook } from './context';
 export { Command, Remote } from './command';
 export type { StepOptions } from './saga';
-export { raw, quote, buildCommand, type ShellValue } from './quote';
+export { raw, quote, buildCommand, type ShellValue } from '../core/quote';
 export { progressQuery, type RunProgress, type RunReport, type RunStatus, type StepProgress } from './progress';
 export { FailureType } from './errors';
-export * from './types';
+export * from '../core/plan';

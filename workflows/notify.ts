@@ -1,6 +1,6 @@
 import { CancellationScope, sleep } from '@temporalio/workflow';
 import { slack } from './proxies';
-import type { SlackMessage } from './slack-message';
+import type { SlackMessage } from '../core/slack-message';
 
 /** What is left to deliver when a run ends: handed to the `deliverNotifications` workflow. */
 export interface PendingNotifications {

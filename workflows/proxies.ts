@@ -1,11 +1,12 @@
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PlanTiming } from './types';
+import { FailureType } from '../core/failures';
+import type { PlanTiming } from '../core/plan';
 
 /** Resolving the plan reads config on the worker: quick, and safe to retry. */
 export const PLAN_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput'] },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.InvalidInput] },
 };
 
 /**
@@ -39,13 +40,13 @@ export function hostActivities(timing: PlanTiming): Activities {
   let proxies = byTiming.get(key);
   if (!proxies) {
     proxies = proxyActivities<Activities>({
-      startToCloseTimeout: timing.commandTimeoutMs + COMMAND_MARGIN_MS,
-      heartbeatTimeout: timing.heartbeatTimeoutMs,
+      startToCloseTimeout: timing.commandTimeout + COMMAND_MARGIN_MS,
+      heartbeatTimeout: timing.heartbeatTimeout,
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: {
-        maximumAttempts: timing.retry.maximumAttempts,
-        initialInterval: timing.retry.initialIntervalMs,
-        maximumInterval: timing.retry.maximumIntervalMs,
+        maximumAttempts: timing.retry.attempts,
+        initialInterval: timing.retry.initialInterval,
+        maximumInterval: timing.retry.maxInterval,
         backoffCoefficient: 2,
       },
     });

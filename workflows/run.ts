@@ -8,17 +8,17 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { deliverNotifications } from './deliver-notifications';
 import { describeError, FailureType } from './errors';
 import { Gatekeeper } from './gate';
 import { Notifier } from './notify';
 import { progressQuery, type RunProgress, type RunReport, type RunStatus } from './progress';
 import { records } from './proxies';
-import * as sa from './search-attributes';
-import { runMessage } from './slack-message';
+import { runUrl } from '../core/names';
+import { runAttributes } from '../core/search-attributes';
+import { runMessage } from '../core/slack-message';
 import { now } from './time';
-import type { Plan } from './types';
+import type { Plan } from '../core/plan';
 
 /** The patch that added Slack hand-over and the audit line at the end of every run. */
 export const RUN_END_RECORDS = 'run-end-records';
@@ -62,14 +62,11 @@ export class Run {
   planned(plan: Plan): void {
     const { progress } = this;
     progress.environment = plan.environment;
-    if (plan.uiUrl) {
-      const id = encodeURIComponent(progress.workflowId);
-      progress.url = `${plan.uiUrl}/namespaces/${plan.namespace}/workflows/${id}/${progress.runId}/history`;
-    }
+    if (plan.uiUrl) progress.url = runUrl(plan.uiUrl, plan.namespace, progress.workflowId, progress.runId);
     const channel = plan.notify?.slack?.channel;
     if (channel) {
       this.notifier = new Notifier(channel, () => runMessage(progress));
-      this.windowMs = plan.notify!.slack!.deliveryWindowMs;
+      this.windowMs = plan.notify!.slack!.deliveryWindow;
     }
     this.setStatus('running');
   }
@@ -77,14 +74,7 @@ export class Run {
   setStatus(status: RunStatus): void {
     this.progress.status = status;
     const { labels, environment, runbook } = this.progress;
-    const pairs: SearchAttributeUpdatePair[] = [
-      { key: sa.RUNBOOK, value: runbook },
-      { key: sa.STATUS, value: status },
-    ];
-    if (environment) pairs.push({ key: sa.ENVIRONMENT, value: environment });
-    if (labels.service) pairs.push({ key: sa.SERVICE, value: labels.service });
-    if (labels.version) pairs.push({ key: sa.VERSION, value: labels.version });
-    upsertSearchAttributes(pairs);
+    upsertSearchAttributes(runAttributes({ runbook, status, environment, ...labels }));
     this.notifier?.changed();
   }
 

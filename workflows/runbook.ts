@@ -2,6 +2,8 @@ import { CancellationScope } from '@temporalio/workflow';
 import { Runbook } from './context';
 import { withDeadline } from './deadline';
 import { describeError, FailureType, isCancellation } from './errors';
+import { isInvalidInput } from '../core/failures';
+import { currentPlan } from './recorded-plan';
 import type { RunReport, RunStatus } from './progress';
 import { control } from './proxies';
 import { rollbackSummary, Run } from './run';
@@ -29,7 +31,7 @@ export async function runbook<I extends RunInput>(
   const run = new Run(name, input);
   let plan;
   try {
-    plan = await control.resolvePlan({ runbook: name, input });
+    plan = currentPlan(await control.resolvePlan({ runbook: name, input }));
   } catch (err) {
     return closing(run, isCancellation(err) ? 'cancelled' : 'invalid', describeError(err));
   }
@@ -48,7 +50,7 @@ export async function runbook<I extends RunInput>(
     return closing(run, 'succeeded');
   } catch (err) {
     // Refused before it changed anything (a state check found the hosts unfit): invalid, exit 2, nothing to undo.
-    const status = isInvalid(err) && !saga.hasUndos ? 'invalid' : failureStatus(err);
+    const status = isInvalidInput(err) && !saga.hasUndos ? 'invalid' : failureStatus(err);
     const why =
       err instanceof RunTimedOut
         ? `did not finish within ${deadline} ms`
@@ -70,10 +72,6 @@ export async function runbook<I extends RunInput>(
 /** Ends the run where cancellation cannot reach: Slack, audit, then the report or the failure. */
 function closing(run: Run, status: RunStatus, why?: string): Promise<RunReport> {
   return CancellationScope.nonCancellable(() => run.close(status, why));
-}
-
-function isInvalid(err: unknown): boolean {
-  return (err as { type?: string }).type === FailureType.InvalidInput;
 }
 
 function failureStatus(err: unknown): RunStatus {

@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ExecRequest, ExecResult } from '../../workflows/types';
+import type { ExecRequest, ExecResult } from '../../core/plan';
 import { decodeTail, execScript, journalKey, killScript, parseAnswer } from './journal';
 import { PermanentSshError, transport, type SshPool } from './pool';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { quote } from '../../workflows/quote';
+import { quote } from '../../core/quote';
 
 /**
  * The never-twice journal. Every command runs on its host through a small POSIX `sh` wrapper that claims a journal

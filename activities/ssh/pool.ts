@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import type { SshConfig } from '../../config';
-import type { HostRef } from '../../workflows/types';
+import type { HostRef } from '../../core/plan';
 import { resolveSecret } from '../../config';
 import { HostKeyError, KnownHosts, UnknownHostError } from './known-hosts';
 import { pruneScript } from './journal';

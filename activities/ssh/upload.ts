@@ -3,8 +3,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SFTPWrapper } from 'ssh2';
-import { quote } from '../../workflows/quote';
-import type { UploadRequest, UploadResult } from '../../workflows/types';
+import { quote } from '../../core/quote';
+import type { UploadRequest, UploadResult } from '../../core/plan';
 import { PermanentSshError, type SshPool } from './pool';
 
 /** sha256 of a local file, streamed. */

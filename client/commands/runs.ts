@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { InputError } from '../../config';
+import { RUNBOOKS } from '../../runbooks/registry';
 import { follow as followRun } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode, type Outcome } from '../outcome';
@@ -62,6 +64,22 @@ export async function cancel(id: string, opts: { wait?: boolean }, command: Comm
     console.log(`cancellation requested for ${id}: its completed steps will be undone`);
     return opts.wait ? finish(runway, await followRun(runway, handle), false) : ExitCode.Succeeded;
   });
+}
+
+/** `runway runbooks`: every runbook a run can start, from the registry. */
+export async function runbooks(opts: { json?: boolean }): Promise<number> {
+  if (opts.json) {
+    const list = RUNBOOKS.map((r) => ({
+      type: r.type,
+      description: r.description,
+      input: z.toJSONSchema(r.input, { io: 'input', unrepresentable: 'any' }),
+    }));
+    console.log(JSON.stringify(list, null, 2));
+    return ExitCode.Succeeded;
+  }
+  const width = Math.max(...RUNBOOKS.map((r) => r.type.length));
+  for (const r of RUNBOOKS) console.log(`${r.type.padEnd(width)}  ${r.description}`);
+  return ExitCode.Succeeded;
 }
 
 function finish(runway: RunwayClient, outcome: Outcome, json: boolean, link?: string): number {

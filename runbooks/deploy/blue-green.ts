@@ -1,5 +1,5 @@
 import { sleep } from '@temporalio/workflow';
-import { quote } from '../../workflows/quote';
+import { quote } from '../../core/quote';
 import { dirOf, invalid, type DeployContext } from './context';
 import { linkScript, requireHealthy, restartScript, stopScript, unhealthy } from './instances';
 import { provideRelease, pruneReleases, writeFileScript } from './release';
@@ -53,7 +53,7 @@ export async function blueGreen(ctx: DeployContext, target: { version?: string; 
   await rb.step(`health of ${idle}`, async () =>
     requireHealthy(await unhealthy(ctx, web, instance), `${version} in ${idle}`),
   );
-  await rb.gate(`switch ${svc.name} to ${version}`);
+  await rb.gate(`switch ${ctx.name} to ${version}`);
   await rb.step(
     `switch traffic to ${idle}`,
     async () => {
@@ -74,7 +74,7 @@ export async function blueGreen(ctx: DeployContext, target: { version?: string; 
   );
   if (live) {
     const old = { version: state.hosts.get(web[0].name)!.slots[live] ?? '', slot: live, port: slots[live] };
-    await rb.step(`drain ${live} (${svc.drainWaitMs} ms)`, () => sleep(svc.drainWaitMs));
+    await rb.step(`drain ${live} (${svc.drainWait} ms)`, () => sleep(svc.drainWait));
     await rb.step(`stop ${live}`, () => rb.on(web).run((h) => stopScript(ctx, h, old)), {
       undoOnFailure: true,
       undo: async () => {

@@ -1,14 +1,20 @@
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import type { Runbook } from '../../workflows';
-import { quote } from '../../workflows/quote';
-import { fillTemplate } from '../../workflows/template';
-import type { HostRef, ServicePlan } from '../../workflows/types';
-import { lockId } from './lock';
+import { quote } from '../../core/quote';
+import { fillTemplate } from '../../core/template';
+import { invalidInput as invalid } from '../../core/failures';
+import { lockId } from '../../core/names';
+import type { HostRef, ResolvedArtifact } from '../../core/plan';
+import type { ServiceConfig } from '../../config/services';
 
-/** Everything a deploy step needs: the run, the service, and its hosts (web roles and load balancers). */
+export { invalid };
+
+/** Everything a deploy step needs: the run, the service (its name, config and artifact), its web hosts and LBs. */
 export interface DeployContext {
   rb: Runbook<{ environment: string; service: string }>;
-  svc: ServicePlan;
+  name: string;
+  svc: ServiceConfig;
+  artifact?: ResolvedArtifact;
   web: HostRef[];
   lbs: HostRef[];
 }
@@ -25,19 +31,20 @@ export interface Instance {
  * id (from the Temporal CLI, say) would not be serialized with the others, so it is refused before it touches a host.
  */
 export function deployContext(rb: DeployContext['rb']): DeployContext {
-  const svc = rb.plan.service;
-  if (!svc) throw invalid(`no service in the plan of ${rb.plan.runbook}`);
-  const id = lockId(rb.environment, svc.name);
+  const service = rb.plan.service;
+  if (!service) throw invalid(`no service in the plan of ${rb.plan.runbook}`);
+  const { name, config: svc, artifact } = service;
+  const id = lockId(rb.environment, name);
   if (workflowInfo().workflowId !== id) {
-    throw invalid(`start this run with workflow id ${id} (the lock that keeps deploys of ${svc.name} one at a time)`);
+    throw invalid(`start this run with workflow id ${id} (the lock that keeps deploys of ${name} one at a time)`);
   }
   const web = [...new Map(svc.roles.flatMap((role) => rb.hosts(role)).map((h) => [h.name, h])).values()];
   const lbs = svc.loadBalancer ? rb.hosts(svc.loadBalancer.role) : [];
-  return { rb, svc, web, lbs };
+  return { rb, name, svc, artifact, web, lbs };
 }
 
 /** The service directory on a host: absolute as configured, or under the host's own dir. */
-export function dirOf(svc: ServicePlan, host: HostRef): string {
+export function dirOf(svc: Pick<ServiceConfig, 'dir'>, host: HostRef): string {
   return svc.dir.startsWith('/') ? svc.dir : `${host.dir}/${svc.dir}`;
 }
 
@@ -52,13 +59,8 @@ export function render(ctx: DeployContext, template: string, host: HostRef, inst
     port: instance.port,
     address: host.address,
     host: host.name,
-    service: ctx.svc.name,
+    service: ctx.name,
     environment: ctx.rb.environment,
   };
   return fillTemplate(template, (name) => quote(String(values[name] ?? '')));
-}
-
-/** A failure that retrying cannot fix and that needs no rollback: wrong input or an unexpected state of the hosts. */
-export function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'InvalidInput', message, nonRetryable: true });
 }

@@ -1,8 +1,8 @@
 import { describeError } from '../../workflows/errors';
 import { mapLimit } from '../../workflows/pool';
-import { quote } from '../../workflows/quote';
-import { fillTemplate } from '../../workflows/template';
-import type { HostRef } from '../../workflows/types';
+import { quote } from '../../core/quote';
+import { fillTemplate } from '../../core/template';
+import type { HostRef } from '../../core/plan';
 import { dirOf, render, type DeployContext, type Instance } from './context';
 
 /**
@@ -38,7 +38,7 @@ export async function unhealthy(
   instance: Instance,
 ): Promise<Map<string, string>> {
   const { rb, svc } = ctx;
-  const { http, command, timeoutMs, intervalMs } = svc.health;
+  const { http, command, timeout, interval } = svc.health;
   const failures = new Map<string, string>();
   await mapLimit(hosts, rb.plan.concurrency, async (host) => {
     if (http) {
@@ -49,8 +49,8 @@ export async function unhealthy(
           url: `http://${host.address}:${instance.port}${http.path}`,
           expectStatus: http.expectStatus,
           expectBody,
-          deadlineMs: timeoutMs,
-          intervalMs,
+          deadlineMs: timeout,
+          intervalMs: interval,
         });
       } catch (err) {
         failures.set(host.name, describeError(err));
@@ -58,8 +58,8 @@ export async function unhealthy(
     }
     if (command && !failures.has(host.name)) {
       const check = render(ctx, command, host, instance);
-      const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
-      const loop = `end=$(( $(date +%s) + ${seconds} ))\nuntil { ${check}\n}; do [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${intervalMs / 1000}; done`;
+      const seconds = Math.max(1, Math.ceil(timeout / 1000));
+      const loop = `end=$(( $(date +%s) + ${seconds} ))\nuntil { ${check}\n}; do [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${interval / 1000}; done`;
       const result = await rb.on(host).run(loop).nothrow();
       if (result.exitCode !== 0)
         failures.set(host.name, `health command failed for ${seconds}s: ${result.stderr.trim().slice(-200)}`);

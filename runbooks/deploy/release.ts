@@ -1,6 +1,6 @@
 import { mapLimit } from '../../workflows/pool';
-import { quote } from '../../workflows/quote';
-import type { HostRef } from '../../workflows/types';
+import { quote } from '../../core/quote';
+import type { HostRef } from '../../core/plan';
 import { dirOf, invalid, type DeployContext } from './context';
 import type { HostState } from './state';
 
@@ -48,8 +48,8 @@ export async function provideRelease(
  */
 export async function putRelease(ctx: DeployContext, version: string): Promise<string[]> {
   const { rb, svc, web } = ctx;
-  const artifact = svc.artifact;
-  if (!artifact) throw invalid(`no artifact for ${svc.name} ${version}`);
+  const { artifact } = ctx;
+  if (!artifact) throw invalid(`no artifact for ${ctx.name} ${version}`);
   const created: string[] = [];
   const settled = await mapLimit(web, rb.plan.concurrency, async (host) => {
     const dir = dirOf(svc, host);

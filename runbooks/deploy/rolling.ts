@@ -1,5 +1,5 @@
 import { batches } from '../../workflows/pool';
-import type { HostRef } from '../../workflows/types';
+import type { HostRef } from '../../core/plan';
 import { invalid, type DeployContext } from './context';
 import { linkScript, requireHealthy, restartScript, stopScript, unhealthy } from './instances';
 import { provideRelease, pruneReleases } from './release';

@@ -1,5 +1,5 @@
-import { quote } from '../../workflows/quote';
-import type { HostRef } from '../../workflows/types';
+import { quote } from '../../core/quote';
+import type { HostRef } from '../../core/plan';
 import { dirOf, invalid, type DeployContext } from './context';
 
 /** What a web host says about the service: the live slot, where each link points, the releases newest first. */

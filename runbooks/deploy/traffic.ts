@@ -1,5 +1,5 @@
-import { quote } from '../../workflows/quote';
-import type { HostRef } from '../../workflows/types';
+import { quote } from '../../core/quote';
+import type { HostRef } from '../../core/plan';
 import { render, type DeployContext } from './context';
 import { writeFileScript } from './release';
 import type { LbState } from './state';

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDemoArtifact, type DemoArtifact } from '../../client/sandbox/artifacts';
-import { demoServiceYaml, type DemoServiceOptions } from '../../client/sandbox/demo-service';
-import { startNginx, type SandboxNginx } from '../../client/sandbox/nginx';
-import { killFromPidFiles } from '../../client/sandbox/process';
+import { buildDemoArtifact, type DemoArtifact } from '../../sandbox/artifacts';
+import { demoServiceYaml, type DemoServiceOptions } from '../../sandbox/demo-service';
+import { startNginx, type SandboxNginx } from '../../sandbox/nginx';
+import { killFromPidFiles } from '../../sandbox/process';
 import { connectClient, startWorker, startWorld, type TestWorld } from './harness';
 import type { RunwayClient } from '../../client/lib';
 

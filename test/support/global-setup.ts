@@ -1,16 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestServer } from '../../client/test-server';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ROOT } from '../../client/bootstrap';
-import { bundleRunbooks } from '../../worker';
+import { startTestServer } from '../../sandbox/test-server';
+import { ROOT } from '../../sandbox/bootstrap';
+import { bundleRunbooks, installRuntime } from '../../worker';
 
 /**
  * Starts one real Temporal dev server for the whole jest run — `@temporalio/testing` pointed at the temporal CLI found
  * (or built) by Runway's bootstrap, since its own download cannot work here — and bundles the test runbooks once.
  */
 export default async function globalSetup(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installRuntime();
   const env = await startTestServer();
   (globalThis as { __runwayEnv?: Awaited<ReturnType<typeof startTestServer>> }).__runwayEnv = env;
   process.env.RUNWAY_TEST_TEMPORAL = env.address;

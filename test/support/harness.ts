@@ -2,24 +2,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
-import { INPUT_SCHEMAS } from '../../config';
-import { ROOT } from '../../client/bootstrap';
+import { INPUT_SCHEMAS } from '../../runbooks/registry';
+import { ROOT } from '../../sandbox/bootstrap';
 import { RunwayClient } from '../../client/lib';
-import { sandboxConfigYaml, type SandboxConfigOptions } from '../../client/sandbox/config';
-import { startSandbox, type Sandbox } from '../../client/sandbox/hosts';
-import { createRunwayWorker } from '../../worker';
+import { sandboxConfigYaml, type SandboxConfigOptions } from '../../sandbox/config';
+import { startSandbox, type Sandbox } from '../../sandbox/hosts';
+import { createRunwayWorker, installRuntime } from '../../worker';
 import type { SshPool } from '../../activities';
-import type { HostRef } from '../../workflows/types';
+import type { HostRef } from '../../core/plan';
 
 // Each test file has its own module registry, hence its own SDK runtime: keep its logging to warnings.
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // already installed in this registry
-}
+installRuntime();
 
 /** Address of the dev server the global setup started. */
 export function temporalAddress(): string {

@@ -7,13 +7,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { startTestServer } from '../../client/test-server';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ROOT } from '../../client/bootstrap';
+import { startTestServer } from '../../sandbox/test-server';
+import { ROOT } from '../../sandbox/bootstrap';
 import { RunwayClient } from '../../client/lib';
-import { sandboxConfigYaml } from '../../client/sandbox/config';
-import { startSandbox } from '../../client/sandbox/hosts';
-import { createRunwayWorker } from '../../worker';
+import { sandboxConfigYaml } from '../../sandbox/config';
+import { startSandbox } from '../../sandbox/hosts';
+import { createRunwayWorker, installRuntime } from '../../worker';
 
 const RUNS: Array<{ name: string; runbook: string; input: Record<string, unknown>; cancelAfterMs?: number }> = [
   {
@@ -55,7 +54,7 @@ const RUNS: Array<{ name: string; runbook: string; input: Record<string, unknown
 ];
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  installRuntime();
   const env = await startTestServer();
   const dir = mkdtempSync(join(tmpdir(), 'runway-record-'));
   const sandbox = await startSandbox({

@@ -1,21 +1,21 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../config';
-import { lockId } from '../../runbooks/deploy/lock';
-import { createRunwayWorker } from '../../worker';
-import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS, type Need } from '../bootstrap';
-import { follow } from '../follow';
-import { RunwayClient } from '../lib';
-import { ExitCode, type Outcome } from '../outcome';
-import { buildDemoArtifact } from '../sandbox/artifacts';
-import { sandboxConfigYaml } from '../sandbox/config';
-import { demoServiceYaml } from '../sandbox/demo-service';
-import { startSandbox, type Sandbox } from '../sandbox/hosts';
-import { startLoad, type LoadReport } from '../sandbox/load';
-import { startNginx, type SandboxNginx } from '../sandbox/nginx';
-import { sleep, stopDemoProcesses } from '../sandbox/process';
-import { printOutcome } from './common';
-import { quietRuntime, startEmbedded } from './dev';
+import { loadConfig } from '../config';
+import { lockId } from '../core/names';
+import { createRunwayWorker, installRuntime } from '../worker';
+import { startEmbedded } from './dev-server';
+import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS, type Need } from './bootstrap';
+import { follow } from '../client/follow';
+import { RunwayClient } from '../client/lib';
+import { ExitCode, type Outcome } from '../client/outcome';
+import { buildDemoArtifact } from './artifacts';
+import { sandboxConfigYaml } from './config';
+import { demoServiceYaml } from './demo-service';
+import { startSandbox, type Sandbox } from './hosts';
+import { startLoad, type LoadReport } from './load';
+import { startNginx, type SandboxNginx } from './nginx';
+import { sleep, stopDemoProcesses } from './process';
+import { printOutcome } from '../client/commands/common';
 
 /** What the demo needs from Debian: the sandbox hosts' OpenSSH, and nginx as the load balancer. */
 const DEMO_NEEDS: Need[] = [...TEST_NEEDS, { command: '/usr/sbin/nginx', pkg: 'nginx' }];
@@ -47,13 +47,13 @@ interface Run {
 export async function demo(opts: { exit?: boolean }): Promise<number> {
   ensurePackages(DEMO_NEEDS);
   ensureTemporal();
-  quietRuntime();
+  installRuntime();
   const cleanups: Cleanup[] = [];
   let runway: RunwayClient | undefined;
   try {
     const { configFile, nginx } = await setUp(cleanups);
     const loaded = loadConfig(configFile);
-    const server = await startEmbedded(loaded);
+    const server = await startEmbedded(loaded.config.temporal);
     cleanups.push(() => server?.stop());
     console.log(`Temporal dev server on ${server?.address} — Web UI ${server?.uiUrl}`);
     runway = await RunwayClient.connect({ loaded });

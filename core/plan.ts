@@ -1,26 +1,25 @@
 /**
- * The plain-JSON shapes that cross the workflow/activity boundary. Types only: this file holds no code, so both the
- * deterministic side and the activities can import it.
+ * The plain-JSON shapes that cross the workflow/activity boundary. Types only, derived from the zod schemas in
+ * `config/` wherever config is their source: a config section reaches the runbooks as the schema parsed it.
  */
+import type { ApprovalConfig, HostConfig, ServiceConfig, SlackConfig, SshConfig } from '../config/schema';
 
-/** One host of the resolved plan, as an activity needs it to connect. Holds no secret. */
-export interface HostRef {
+/** One host of the resolved plan, as an activity needs it to connect: its config with defaults filled in. No secret. */
+export type HostRef = { name: string } & Required<
+  Pick<HostConfig, 'address' | 'port' | 'user' | 'roles' | 'dir' | 'journalDir'>
+>;
+
+/** Timing the workflow takes from the `ssh` section (milliseconds), so tests can run with short durations. */
+export type PlanTiming = Pick<SshConfig, 'heartbeatTimeout' | 'commandTimeout' | 'retry'>;
+
+/** The artifact of one version, resolved by the plan activity: a worker file with its sha256, or a URL to fetch. */
+export type ResolvedArtifact = { file: string; sha256: string } | { url: string; sha256Url: string; sha256?: string };
+
+/** The service a deploy or rollback acts on: its config as parsed, and the artifact of the version asked for. */
+export interface ServicePlan {
   name: string;
-  address: string;
-  port: number;
-  user: string;
-  roles: string[];
-  /** Base of relative service directories on this host (`.` is the login home). */
-  dir: string;
-  /** Where this host journals commands (relative to the login home unless absolute). */
-  journalDir: string;
-}
-
-/** Timing the workflow takes from config, so tests can run with short durations. All in milliseconds. */
-export interface PlanTiming {
-  heartbeatTimeoutMs: number;
-  commandTimeoutMs: number;
-  retry: { maximumAttempts: number; initialIntervalMs: number; maximumIntervalMs: number };
+  config: ServiceConfig;
+  artifact?: ResolvedArtifact;
 }
 
 /** Everything a run needs from config, resolved once by an activity and so recorded in the history. */
@@ -35,38 +34,11 @@ export interface Plan<I = Record<string, unknown>> {
   /** Base URL of the Temporal Web UI, when known, for links in reports. */
   uiUrl?: string;
   namespace: string;
-  /** The service a deploy or rollback acts on, resolved from config. */
   service?: ServicePlan;
   /** Present when the environment requires an approval before traffic moves. */
-  approval?: { approvers: string[]; timeoutMs: number };
+  approval?: Pick<ApprovalConfig, 'approvers' | 'timeout'>;
   /** Where the run is announced; the token stays on the worker. */
-  notify?: { slack?: { channel: string; deliveryWindowMs: number } };
-}
-
-/** A service as a deploy needs it: templates, ports, load balancer, artifact (with its sha256), limits. */
-export interface ServicePlan {
-  name: string;
-  strategy: 'blue-green' | 'rolling';
-  roles: string[];
-  dir: string;
-  start: string;
-  stop: string;
-  health: {
-    http?: { path: string; expectStatus: number; expectBody?: string };
-    command?: string;
-    timeoutMs: number;
-    intervalMs: number;
-  };
-  slots?: { blue: number; green: number };
-  port?: number;
-  loadBalancer?: { role: string; upstreamFile: string; upstream: string; test: string; reload: string };
-  batchSize: number | string;
-  maxFailures: number;
-  releasesKept: number;
-  drainWaitMs: number;
-  env: Record<string, string>;
-  /** A file on the worker (uploaded over SFTP) or a URL the hosts fetch; either way checked by sha256. */
-  artifact?: { file: string; sha256: string } | { url: string; sha256Url: string; sha256?: string };
+  notify?: { slack?: Pick<SlackConfig, 'channel' | 'deliveryWindow'> };
 }
 
 /** What the workflow asks for when a run starts. */

@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { accepts, until } from './sandbox/process';
+import { temporalTarget, type TemporalConfig } from '../config';
+import { ensureTemporal } from './bootstrap';
+import { SEARCH_ATTRIBUTES } from '../core/search-attributes';
+import { accepts, until } from './process';
 
 /**
  * Dynamic config of every dev server Runway starts. Eager activity execution hands a step's activity to the worker in
@@ -97,4 +99,18 @@ async function ready(port: number, namespace: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Starts the embedded dev server a `temporal` section names, or nothing when it points at an external cluster. */
+export async function startEmbedded(temporal: TemporalConfig): Promise<DevServer | undefined> {
+  const target = temporalTarget(temporal);
+  if (!target.embedded) return undefined;
+  const { devServer } = temporal;
+  return startDevServer({
+    binary: ensureTemporal(),
+    dbFile: devServer.dbFile,
+    port: devServer.port,
+    uiPort: devServer.uiPort,
+    namespace: target.namespace,
+  });
 }

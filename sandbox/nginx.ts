@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { quote } from '../../workflows/quote';
+import { quote } from '../core/quote';
 import { SANDBOX_USER } from './hosts';
 import { accepts, descendants, killTree, until } from './process';
 

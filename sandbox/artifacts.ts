@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from '../bootstrap';
+import { ROOT } from './bootstrap';
 
 // Shipped as is: its header says what it serves and how it drains.
 const DEMO_APP_SOURCE = path.join(ROOT, 'examples', 'demo-app', 'app.js');

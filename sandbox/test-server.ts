@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../core/search-attributes';
 import { ensureTemporal } from './bootstrap';
 import { DEV_SERVER_ARGS } from './dev-server';
 

@@ -1,0 +1,40 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * Failure types a run can end with, and the activities' own non-retryable types. The CLI maps the run's to exit codes;
+ * retry policies name the activities'. Declared once: every `type` string in the tree comes from here.
+ */
+export const FailureType = {
+  InvalidInput: 'InvalidInput',
+  RunFailed: 'RunFailed',
+  RollbackIncomplete: 'RollbackIncomplete',
+  TimedOut: 'TimedOut',
+  CommandFailed: 'CommandFailed',
+  StepTimedOut: 'StepTimedOut',
+  Rejected: 'Rejected',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/**
+ * A failure that retrying cannot fix and that needs no rollback: wrong input, an unknown name, an unexpected state of
+ * the hosts found before anything changed. The run ends `invalid` (exit 2).
+ */
+export function invalidInput(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+}
+
+/** True when a failure (or what a workflow caught) is an {@link invalidInput}. */
+export function isInvalidInput(err: unknown): boolean {
+  return (err as { type?: string } | undefined)?.type === FailureType.InvalidInput;
+}
+
+/** The innermost message of a failure chain: what actually went wrong, without the wrapping layers. */
+export function describeError(err: unknown): string {
+  let current: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  while (current instanceof Error) {
+    if (current.message) message = current.message;
+    current = (current as Error & { cause?: unknown }).cause;
+  }
+  return message;
+}
