@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LoadedConfig } from '../config';
-import type { Approval } from '../workflows/progress';
+import type { Approval } from '../core/progress';
 
 /** One line of the audit log: who ran what, where, when, with what result and which approvals. */
 export interface AuditRecord {

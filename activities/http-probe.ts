@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { FailureType } from '../core/failures';
 import type { HttpProbeRequest, HttpProbeResult } from '../core/plan';
 
 /** Defaults of an HTTP probe: try every second, give each request five seconds. */
@@ -9,7 +10,18 @@ export const PROBE_REQUEST_TIMEOUT_MS = 5_000;
  * Requests a URL until it answers with the expected status (and body text, if asked) or the deadline passes. Each try
  * heartbeats; the deadline is a non-retryable failure naming the last answer seen.
  */
-export async function httpProbe(request: HttpProbeRequest): Promise<HttpProbeResult> {
+export function httpProbe(request: HttpProbeRequest): Promise<HttpProbeResult> {
+  return probeWith(fetch, request);
+}
+
+/** {@link httpProbe} through another HTTP client: an orchestration test's model of the hosts' services. */
+export function createHttpProbe(client: typeof fetch): (request: HttpProbeRequest) => Promise<HttpProbeResult> {
+  return async function httpProbe(request) {
+    return probeWith(client, request);
+  };
+}
+
+async function probeWith(client: typeof fetch, request: HttpProbeRequest): Promise<HttpProbeResult> {
   const ctx = Context.current();
   const expectStatus = request.expectStatus ?? 200;
   const started = Date.now();
@@ -18,7 +30,7 @@ export async function httpProbe(request: HttpProbeRequest): Promise<HttpProbeRes
   for (;;) {
     attempts++;
     try {
-      const response = await fetch(request.url, {
+      const response = await client(request.url, {
         signal: AbortSignal.any([
           ctx.cancellationSignal,
           AbortSignal.timeout(request.requestTimeoutMs ?? PROBE_REQUEST_TIMEOUT_MS),
@@ -45,7 +57,7 @@ export async function httpProbe(request: HttpProbeRequest): Promise<HttpProbeRes
     if (Date.now() - started + (request.intervalMs ?? PROBE_INTERVAL_MS) > request.deadlineMs) {
       throw ApplicationFailure.nonRetryable(
         `${request.url} did not answer ${expectStatus} within ${request.deadlineMs} ms (${attempts} tries; last: ${last})`,
-        'ProbeFailed',
+        FailureType.ProbeFailed,
       );
     }
     await ctx.sleep(request.intervalMs ?? PROBE_INTERVAL_MS);

@@ -2,33 +2,53 @@
  * Everything that touches the world, as Temporal activities: plan resolution from config, ssh exec (journalled, so
  * never twice) and SFTP upload over pooled ssh2 connections with verified host keys, HTTP probes, Slack messages
  * and the audit log.
- * `createActivities(deps)` builds them, so tests inject real or fake dependencies.
+ *
+ * `createActivities(deps)` builds them. Production passes `sshHosts(pool, …)` and the global `fetch`; an orchestration
+ * test passes a model of its hosts instead (test/support/fake-hosts.ts), so a deploy over hundreds of hosts runs in
+ * seconds through the same activities — beside the real integration tests, never instead of them.
  */
 import type { z } from 'zod';
 import type { LoadedConfig } from '../config';
+import type { ExecRequest, ExecResult, UploadRequest, UploadResult } from '../core/plan';
 import { INPUT_SCHEMAS } from '../runbooks/registry';
 import { createAudit } from './audit';
-import { httpProbe } from './http-probe';
+import { createHttpProbe } from './http-probe';
 import { createResolvePlan } from './plan';
 import { createSlack } from './slack';
 import { createExec } from './ssh/exec';
-import { SshPool } from './ssh/pool';
+import type { SshPool } from './ssh/pool';
 import { createUpload } from './ssh/upload';
+
+/** How commands and files reach hosts. */
+export interface HostAccess {
+  /** Runs one command on one host, at most once (a retry re-attaches), and returns its exit code and output tails. */
+  exec(request: ExecRequest): Promise<ExecResult>;
+  /** Puts a worker file on a host, verified by sha256 there. */
+  upload(request: UploadRequest): Promise<UploadResult>;
+}
 
 export interface ActivityDeps {
   /** The current config; called at each run start, so edits to runway.yml apply to new runs. */
   config: () => LoadedConfig;
-  pool: SshPool;
-  /** Input schemas by runbook; defaults to every shipped runbook. */
+  /** Journalled ssh ({@link sshHosts}) in production; a model of the hosts in orchestration tests. */
+  hosts: HostAccess;
+  /** The HTTP client of health probes; default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Input schemas by runbook; defaults to every registered runbook. */
   inputSchemas?: Record<string, z.ZodType>;
+}
+
+/** The real hosts: commands through the journal wrapper and uploads over SFTP, on pooled ssh connections. */
+export function sshHosts(pool: SshPool, commandTimeoutMs: number): HostAccess {
+  return { exec: createExec({ pool, commandTimeoutMs }), upload: createUpload(pool) };
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
     resolvePlan: createResolvePlan({ config: deps.config, inputSchemas: deps.inputSchemas ?? INPUT_SCHEMAS }),
-    sshExec: createExec({ pool: deps.pool, commandTimeoutMs: deps.config().config.ssh.commandTimeout }),
-    sshUpload: createUpload(deps.pool),
-    httpProbe,
+    sshExec: (request: ExecRequest): Promise<ExecResult> => deps.hosts.exec(request),
+    sshUpload: (request: UploadRequest): Promise<UploadResult> => deps.hosts.upload(request),
+    httpProbe: createHttpProbe(deps.fetch ?? fetch),
     slackSend: createSlack(deps.config),
     audit: createAudit(deps.config),
   };

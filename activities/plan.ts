@@ -37,11 +37,10 @@ export interface PlanOptions extends Partial<ServicePlanOptions> {
 
 /**
  * Validates an input against its runbook's schema and the config, and builds the plan; throws {@link InputError}.
- * A client holding the full config may call it to refuse bad names early (`artifact: false`: the artifact lives on
- * the worker's machine, not necessarily on the client's), with the same words the worker would use.
+ * A client holding the full config calls it too, to refuse bad input before anything starts, in the same words.
  */
 export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unknown, options: PlanOptions = {}): Plan {
-  const { schemas = INPUT_SCHEMAS, artifact = true } = options;
+  const { schemas = INPUT_SCHEMAS, artifact = true, where } = options;
   const input = validateRunInput<Record<string, unknown> & { environment: string }>(schemas, runbook, rawInput);
   const { config } = loaded;
   const environment = config.environments[input.environment];
@@ -62,7 +61,7 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
   const { devServer, address, namespace, uiUrl } = config.temporal;
   const service =
     typeof input.service === 'string'
-      ? servicePlan(loaded, input as Parameters<typeof servicePlan>[1], hosts, { artifact })
+      ? servicePlan(loaded, input as Parameters<typeof servicePlan>[1], hosts, { artifact, where })
       : undefined;
   const approval = environment.approval?.required ? environment.approval : undefined;
   const slack = config.notify.slack;

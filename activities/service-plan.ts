@@ -6,8 +6,10 @@ import type { HostRef, ResolvedArtifact, ServicePlan } from '../core/plan';
 
 /** What a plan resolves of the world: on the worker, the artifact too; a client that only checks early skips it. */
 export interface ServicePlanOptions {
-  /** Resolve and hash the artifact of `input.version` (it must be on this machine): the worker does, a client not. */
+  /** Resolve and hash the artifact of `input.version`: it must be a file on this machine (or a URL). */
   artifact: boolean;
+  /** Where "this machine" is, for the message when the file is missing: `on the worker` by default. */
+  where?: string;
 }
 
 /**
@@ -33,11 +35,19 @@ export function servicePlan(
     }
   }
   const artifact =
-    options.artifact && input.version ? artifactOf(svc, input.version, input.sha256, dirname(file)) : undefined;
+    options.artifact && input.version
+      ? artifactOf(svc, input.version, input.sha256, dirname(file), options.where ?? 'on the worker')
+      : undefined;
   return { name: input.service, config: svc, artifact };
 }
 
-function artifactOf(svc: ServiceConfig, version: string, expected: string | undefined, base: string): ResolvedArtifact {
+function artifactOf(
+  svc: ServiceConfig,
+  version: string,
+  expected: string | undefined,
+  base: string,
+  where: string,
+): ResolvedArtifact {
   const fill = (text: string) => fillTemplate(text, (name) => (name === 'version' ? version : `{{${name}}}`));
   if ('url' in svc.artifact) {
     // The host fetches it; a pinned sha256 is checked there too, beside the published one.
@@ -45,7 +55,7 @@ function artifactOf(svc: ServiceConfig, version: string, expected: string | unde
   }
   const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const file = path(fill(svc.artifact.file));
-  if (!existsSync(file)) throw new InputError(`artifact for ${version}: ${file} does not exist on the worker`);
+  if (!existsSync(file)) throw new InputError(`artifact for ${version}: ${file} does not exist ${where}`);
   const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
   const sidecar = svc.artifact.sha256File ? path(fill(svc.artifact.sha256File)) : `${file}.sha256`;
   const wanted = expected ?? (existsSync(sidecar) ? readFileSync(sidecar, 'utf8').trim().split(/\s+/)[0] : undefined);

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
 import { resolveSecret, type LoadedConfig } from '../config';
+import { FailureType } from '../core/failures';
 import type { SlackMessage } from '../core/slack-message';
 
 /** A message to post (a thread reply when `threadTs` is set) or to update in place (`ts`). */
@@ -35,7 +36,10 @@ export function createSlack(config: () => LoadedConfig) {
   return async function slackSend(request: SlackRequest): Promise<{ ts: string }> {
     const slack = config().config.notify.slack;
     if (!slack)
-      throw ApplicationFailure.nonRetryable('notify.slack is not configured on this worker', 'SlackNotConfigured');
+      throw ApplicationFailure.nonRetryable(
+        'notify.slack is not configured on this worker',
+        FailureType.SlackNotConfigured,
+      );
     const client = new WebClient(resolveSecret(slack.token, 'notify.slack.token').reveal(), {
       slackApiUrl: slack.apiUrl,
       retryConfig: { retries: 0 },
@@ -55,7 +59,8 @@ export function createSlack(config: () => LoadedConfig) {
       return { ts: result.ts ?? ts ?? '' };
     } catch (err) {
       const code = (err as { data?: { error?: string } }).data?.error;
-      if (code && PERMANENT.has(code)) throw ApplicationFailure.nonRetryable(`slack: ${code}`, 'SlackRejected');
+      if (code && PERMANENT.has(code))
+        throw ApplicationFailure.nonRetryable(`slack: ${code}`, FailureType.SlackRejected);
       throw new Error(`slack: ${code ?? (err as Error).message}`);
     }
   };

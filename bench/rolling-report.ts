@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { RunReport } from '../workflows/progress';
+import type { RunReport } from '../core/progress';
 import { median } from './report';
 
 /** Who deployed: Runway, or Ansible without (`cold`) or with (`warm`) its ssh masters already open. */

@@ -14,7 +14,7 @@ import { ensurePackages, ROOT, TEST_NEEDS } from '../sandbox/bootstrap';
 import { RunwayClient } from '../client/lib';
 import { startTestServer } from '../sandbox/test-server';
 import { bundleRunbooks, createRunwayWorker, installRuntime } from '../worker';
-import { batches } from '../workflows/pool';
+import { batches } from '../core/batches';
 import { AnsibleSide } from './ansible';
 import { ansibleDeploy, runwayDeploy, verifyDeployed, type Deployed } from './rolling-deploy';
 import { explanation } from './rolling-explain';

@@ -31,6 +31,13 @@ export interface StartOptions {
   verdictMs?: number;
 }
 
+/**
+ * Where a client with the complete runway.yml checks an artifact: here, before anything starts. A CI machine that is
+ * not the worker uses a runway.yml with only the `temporal` section instead, and the worker checks it.
+ */
+const EARLY_CHECK =
+  'on this machine (with a complete runway.yml the CLI checks early; one with only temporal: leaves it to the worker)';
+
 /** The search attribute status of a run a client started and no worker has planned yet. */
 export const PLANNING = 'planning';
 /** How long `start` waits for a worker to accept or refuse the plan before returning without a verdict. */
@@ -89,7 +96,7 @@ export class RunwayClient {
     options: StartOptions = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId> {
     const parsed = parseRunInput<Record<string, unknown> & { environment: string }>(runbook, input);
-    if (this.config.full) buildPlan(this.config.full, runbook, input, { artifact: false });
+    if (this.config.full) buildPlan(this.config.full, runbook, input, { where: EARLY_CHECK });
     const { environment } = parsed;
     const service = typeof parsed.service === 'string' ? parsed.service : undefined;
     const version = typeof parsed.version === 'string' ? parsed.version : undefined;

@@ -1,6 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import type { RunReport } from '../workflows/progress';
+import { FailureType } from '../core/failures';
+import type { RunReport } from '../core/progress';
 
 /** The CLI's exit codes, for CI. */
 export const ExitCode = {
@@ -26,11 +27,11 @@ export interface Outcome {
 }
 
 const BY_FAILURE_TYPE: Record<string, ExitCode> = {
-  RunFailed: ExitCode.Failed,
-  InvalidInput: ExitCode.Invalid,
-  RollbackIncomplete: ExitCode.NeedsHuman,
-  TimedOut: ExitCode.Stopped,
-  Rejected: ExitCode.Stopped,
+  [FailureType.RunFailed]: ExitCode.Failed,
+  [FailureType.InvalidInput]: ExitCode.Invalid,
+  [FailureType.RollbackIncomplete]: ExitCode.NeedsHuman,
+  [FailureType.TimedOut]: ExitCode.Stopped,
+  [FailureType.Rejected]: ExitCode.Stopped,
 };
 
 /** The outcome of a successful result. */

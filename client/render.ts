@@ -1,4 +1,4 @@
-import type { HostProgress, RunProgress, StepProgress } from '../workflows/progress';
+import type { HostProgress, RunProgress, StepProgress } from '../core/progress';
 
 const MARK: Record<string, string> = {
   running: '…',

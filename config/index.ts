@@ -1,6 +1,8 @@
 /**
- * Runway's config: the zod schemas of `runway.yml` (the single source of truth for its types), the loader that turns
- * a file into a validated config or one `file:line:col path: message` line per problem, and the cross-field rules.
+ * Runway's config: the zod schemas of `runway.yml` and of runbook inputs (the single source of truth for their types;
+ * `core/plan.ts` derives the plan's from them), the loader that turns a file into a validated config — or the client's
+ * `temporal`-only view of it — or one `file:line:col path: message` line per problem, and the cross-field rules.
+ * `inputs.ts` is pure (zod only), so the runbooks can carry their input schemas.
  */
 export * from './schema';
 export * from './services';

@@ -12,6 +12,17 @@ export const FailureType = {
   CommandFailed: 'CommandFailed',
   StepTimedOut: 'StepTimedOut',
   Rejected: 'Rejected',
+  // The activities' own, which retrying cannot fix:
+  SlackRejected: 'SlackRejected',
+  SlackNotConfigured: 'SlackNotConfigured',
+  ProbeFailed: 'ProbeFailed',
+  CommandTimedOut: 'CommandTimedOut',
+  CommandInterrupted: 'CommandInterrupted',
+  WrapperFailed: 'WrapperFailed',
+  JournalUnwritable: 'JournalUnwritable',
+  HostKeyRejected: 'HostKeyRejected',
+  AuthFailed: 'AuthFailed',
+  ChecksumMismatch: 'ChecksumMismatch',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

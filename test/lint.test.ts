@@ -26,7 +26,7 @@ function lint(targets: string[]): LintResult[] {
 
 /** The lint rules that keep deterministic code deterministic, run for real on the tree and on a planted probe. */
 describe('lint', () => {
-  it('the whole tree passes (no I/O in workflows/ or runbooks/, no floating promises)', async () => {
+  it('the whole tree passes (no I/O in core/, workflows/ or runbooks/, no floating promises)', async () => {
     const results = lint(['.']);
     const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId}: ${m.message}`));
     expect(problems).toEqual([]);
@@ -62,6 +62,41 @@ describe('lint', () => {
       );
       expect(lines).not.toContain('5:@typescript-eslint/no-restricted-imports');
       expect(result.messages.filter((m) => m.line === 6 && m.ruleId === 'no-restricted-properties')).toHaveLength(2);
+    } finally {
+      rmSync(probe, { force: true });
+    }
+  });
+
+  it('flags I/O, Node built-ins, workflow-only APIs, clocks and runtime imports of other folders in core/', async () => {
+    const probe = join(ROOT, 'core', '__lint_probe__.ts');
+    writeFileSync(
+      probe,
+      [
+        "import { readFileSync } from 'node:fs';",
+        "import { sleep } from '@temporalio/workflow';",
+        "import { loadConfig } from '../config';",
+        "import { Runbook } from '../workflows';",
+        "import type { RunwayConfig } from '../config';",
+        'export const probe = (c: RunwayConfig) => [readFileSync, sleep, loadConfig, Runbook, c, Date.now(), process.env];',
+        'export const later = () => setTimeout(() => undefined, 1);',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const [result] = lint([probe]);
+      const lines = result.messages.map((m) => `${m.line}:${m.ruleId}`);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          '1:@typescript-eslint/no-restricted-imports',
+          '2:@typescript-eslint/no-restricted-imports',
+          '3:@typescript-eslint/no-restricted-imports',
+          '4:@typescript-eslint/no-restricted-imports',
+          '6:no-restricted-properties',
+          '6:no-restricted-globals',
+          '7:no-restricted-globals',
+        ]),
+      );
+      expect(lines).not.toContain('5:@typescript-eslint/no-restricted-imports');
     } finally {
       rmSync(probe, { force: true });
     }

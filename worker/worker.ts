@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { z } from 'zod';
-import { createActivities, SshPool } from '../activities';
+import { createActivities, sshHosts, SshPool, type HostAccess } from '../activities';
 import { loadConfig, temporalTarget, type LoadedConfig } from '../config';
 import { RUNBOOKS_PATH } from './bundle';
 
@@ -15,6 +15,10 @@ export interface WorkerOptions {
   workflowsPath?: string;
   inputSchemas?: Record<string, z.ZodType>;
   taskQueue?: string;
+  /** Another way to the hosts than ssh (an orchestration test's model of them). */
+  hosts?: HostAccess;
+  /** Another HTTP client for health probes (the same test's model of the services). */
+  fetch?: typeof fetch;
 }
 
 /** Builds a worker for the config's task queue; the caller runs it (`worker.run()`) and shuts it down. */
@@ -29,7 +33,8 @@ export async function createRunwayWorker(
   const pool = new SshPool(loaded.config.ssh);
   const activities = createActivities({
     config: () => loadConfig(options.configFile),
-    pool,
+    hosts: options.hosts ?? sshHosts(pool, loaded.config.ssh.commandTimeout),
+    fetch: options.fetch,
     inputSchemas: options.inputSchemas,
   });
   const worker = await Worker.create({

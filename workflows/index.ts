@@ -1,6 +1,8 @@
 /**
  * The durable engine runbooks are written with. Deterministic code only: no Node built-ins, no I/O, no clock or
- * randomness but Temporal's — every effect is an activity.
+ * randomness but Temporal's — every effect is an activity. A runbook is one file exporting `defineRunbook(...)` and
+ * one line in `runbooks/index.ts` (the registry). Plans recorded by older workers are read in today's shape
+ * (`recorded-plan.ts`), so runs in flight replay after an upgrade.
  *
  * ```ts
  * export async function restartApi(input: RestartInput): Promise<RunReport> {

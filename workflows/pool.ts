@@ -40,22 +40,4 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-/** Splits items into consecutive batches of `size` (a count, or a percentage such as `'25%'`, at least 1). */
-export function batches<T>(items: readonly T[], size: number | string): T[][] {
-  const count = batchCount(items.length, size);
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += count) out.push(items.slice(i, i + count));
-  return out;
-}
-
-function batchCount(total: number, size: number | string): number {
-  if (typeof size === 'number') {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a whole number ≥ 1, got ${size}`);
-    return size;
-  }
-  const match = /^(\d+(?:\.\d+)?)%$/.exec(size);
-  if (!match || Number(match[1]) <= 0 || Number(match[1]) > 100) {
-    throw new RangeError(`batch size must be a count or a percentage like 25%, got "${size}"`);
-  }
-  return Math.max(1, Math.floor((total * Number(match[1])) / 100));
-}
+export { batches } from '../core/batches';

@@ -15,7 +15,11 @@ export const PLAN_OPTIONS: ActivityOptions = {
  */
 export const SLACK_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '8s',
-  retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes: ['SlackRejected', 'SlackNotConfigured'] },
+  retry: {
+    maximumAttempts: 2,
+    initialInterval: '1s',
+    nonRetryableErrorTypes: [FailureType.SlackRejected, FailureType.SlackNotConfigured],
+  },
 };
 
 /** The audit line is written on the worker's disk: quick, worth a few tries. */

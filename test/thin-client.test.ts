@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../sandbox/bootstrap';
+import { startDeployWorld, type DeployWorld } from './support/deploy-world';
+import type { CliResult } from './support/harness';
+import { temporalAddress } from './support/harness';
+import { rollingState, treeDigest } from './support/host-state';
+
+/** The real `runway` CLI, run from `cwd` with no `-c`: it reads `./runway.yml` there, as on a CI machine. */
+function cliIn(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'bin', 'runway'), args, {
+      cwd,
+      env: { ...process.env, GITHUB_STEP_SUMMARY: '', RUNWAY_CONFIG: undefined, TEMPORAL_ADDRESS: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * The CLI as a thin client: a CI machine that is not the worker has a runway.yml with only the `temporal` section (or
+ * just TEMPORAL_ADDRESS), no ssh settings, no artifact. The worker, with the full config, resolves everything; its
+ * refusal comes back as one line and exit 2, and no host changes.
+ */
+describe('the CLI with only a temporal section', () => {
+  let w: DeployWorld;
+  let ciDir: string;
+  beforeAll(async () => {
+    w = await startDeployWorld('thin', {
+      web: 2,
+      lbPort: 18085,
+      service: { strategy: 'rolling', ports: 18051, batchSize: 1, healthTimeout: '8s' },
+    });
+    await w.build('1.0.0');
+    await w.build('1.1.0');
+    // The artifacts live beside the worker's config only: the CI directory has none, and no ssh key or known_hosts.
+    ciDir = mkdtempSync(join(tmpdir(), 'runway-ci-'));
+    writeFileSync(
+      join(ciDir, 'runway.yml'),
+      `temporal:\n  address: ${temporalAddress()}\n  taskQueue: ${w.world.taskQueue}\n  uiUrl: http://localhost:8233\n`,
+    );
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  /** Everything a deploy could change on the hosts: `current`, its release bytes, the upstream, the releases dirs. */
+  const hostsSnapshot = () => ({
+    state: rollingState(w),
+    releases: w.world.sandbox.hosts.map((h) => {
+      const dir = join(h.dir, 'app', 'releases');
+      return [h.name, existsSync(dir) ? readdirSync(dir).sort() : []];
+    }),
+    starts: w.world.sandbox.hosts.map((h) => treeDigest(join(h.dir, 'app'))['starts.log']),
+  });
+
+  it('runway deploy --wait from that directory deploys, on the worker’s config', async () => {
+    expect(readFileSync(join(ciDir, 'runway.yml'), 'utf8')).not.toMatch(/ssh|services|artifact/);
+    const result = await cliIn(ciDir, ['deploy', 'app', '1.0.0', '-e', 'test', '--wait', '--as', 'ci']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/deploy succeeded/);
+    expect(rollingState(w).hosts.map((h) => h.version)).toEqual(['1.0.0', '1.0.0']);
+  });
+
+  it('an unknown service: exit 2 with the worker’s one-line message, and no host changed', async () => {
+    const before = hostsSnapshot();
+    const result = await cliIn(ciDir, ['deploy', 'nope', '1.1.0', '-e', 'test', '--wait']);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual(['runway: input.service: unknown service "nope" (known: app)']);
+    expect(result.stdout).toBe('');
+    expect(hostsSnapshot()).toEqual(before);
+  });
+
+  it('a version the worker has no artifact for: exit 2 naming the worker, without --wait too', async () => {
+    const before = hostsSnapshot();
+    const result = await cliIn(ciDir, ['deploy', 'app', '9.9.9', '-e', 'test']);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^runway: artifact for 9\.9\.9: .*demo-app-9\.9\.9\.tar\.gz does not exist on the worker$/,
+    );
+    expect(hostsSnapshot()).toEqual(before);
+  });
+
+  it('with no runway.yml at all, TEMPORAL_ADDRESS is enough (and a missing file says so otherwise)', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'runway-noconfig-'));
+    const missing = await cliIn(empty, ['deploy', 'app', '1.1.0', '-e', 'test']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      `runway: ${join(empty, 'runway.yml')}:1:1 (root): file not found (or set TEMPORAL_ADDRESS to reach Temporal without one)`,
+    ]);
+    const env = { TEMPORAL_ADDRESS: temporalAddress(), RUNWAY_TASK_QUEUE: w.world.taskQueue };
+    const deployed = await cliIn(empty, ['deploy', 'app', '1.1.0', '-e', 'test', '--wait'], env);
+    expect(deployed.code).toBe(0);
+    expect(rollingState(w).hosts.map((h) => h.version)).toEqual(['1.1.0', '1.1.0']);
+    const back = await cliIn(empty, ['rollback', 'app', '-e', 'test', '--wait', '--json'], env);
+    expect(back.code).toBe(0);
+    expect(JSON.parse(back.stdout).status).toBe('succeeded');
+    expect(rollingState(w).hosts.map((h) => h.version)).toEqual(['1.0.0', '1.0.0']);
+  });
+});
