@@ -18,6 +18,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 # One COPY per folder: COPY of several directories would flatten their contents into /app.
+COPY core ./core
 COPY config ./config
 COPY workflows ./workflows
 COPY runbooks ./runbooks

@@ -31,7 +31,7 @@ program
 program
   .command('worker')
   .description('run a worker against the configured Temporal (or $TEMPORAL_ADDRESS)')
-  .action(lazy(() => import('./commands/dev'), 'worker'));
+  .action(lazy(() => import('./commands/worker'), 'worker'));
 
 program
   .command('config')

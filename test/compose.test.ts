@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
@@ -223,6 +223,27 @@ describe('Dockerfile', () => {
     const user = last('USER');
     expect(user).toBeDefined();
     expect(user?.split(':')[0]).not.toMatch(/^(?:root|0)$/);
+  });
+
+  it('copies every folder `runway worker` loads (its static imports, followed through the tree)', () => {
+    const copied = lines.filter((l) => /^COPY /i.test(l)).map((l) => l.split(/\s+/)[1]);
+    const seen = new Set<string>();
+    const folders = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      folders.add(path.relative(root, file).split(path.sep)[0]);
+      const source = readFileSync(file, 'utf8');
+      for (const [, spec] of source.matchAll(/^(?:import|export)(?!\s+type\b)[^;]*?from '(\.[^']+)'/gm)) {
+        const base = path.resolve(path.dirname(file), spec);
+        const found = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => existsSync(f));
+        if (found) visit(found);
+      }
+    };
+    visit(path.join(root, 'client', 'cli.ts'));
+    visit(path.join(root, 'client', 'commands', 'worker.ts'));
+    expect([...folders].filter((f) => !copied.includes(f)).sort()).toEqual([]);
+    expect(folders).toContain('core');
   });
 
   it('starts from Node 20 and installs production dependencies only', () => {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig, temporalTarget } from '../../config';
-import { startEmbedded } from '../../sandbox/dev-server';
 import { installRuntime, runWorker } from '../../worker';
 import { ExitCode } from '../outcome';
 import { configFileOf } from './common';
@@ -10,6 +9,8 @@ export async function dev(_opts: unknown, command: Command): Promise<number> {
   const configFile = configFileOf(command);
   const loaded = loadConfig(configFile);
   installRuntime();
+  // The dev server comes with the sandbox tooling, which a worker image need not ship.
+  const { startEmbedded } = await import('../../sandbox/dev-server');
   const server = await startEmbedded(loaded.config.temporal);
   const target = temporalTarget(loaded.config.temporal);
   console.log(
@@ -22,10 +23,4 @@ export async function dev(_opts: unknown, command: Command): Promise<number> {
     await server?.stop();
     console.log('stopped');
   }
-}
-
-/** `runway worker`: polls the configured task queue until SIGINT/SIGTERM. */
-export async function worker(_opts: unknown, command: Command): Promise<number> {
-  await runWorker(configFileOf(command), { registerAttributes: true });
-  return ExitCode.Succeeded;
 }
