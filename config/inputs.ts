@@ -20,6 +20,10 @@ function withTimeoutMs<T extends { timeout?: number }>({
   return timeout === undefined ? rest : { ...rest, timeoutMs: timeout };
 }
 
+/** The fields every runbook input has, as a schema of their own: what the engine itself reads of an input. */
+export const RunInputSchema = z.strictObject(base).transform(withTimeoutMs);
+export type RunInput = z.output<typeof RunInputSchema>;
+
 /** Input of the `exec` runbook: a command line on a role or on named hosts, in batches. */
 export const ExecInputSchema = z
   .strictObject({
@@ -96,7 +100,7 @@ export type RollbackParams = z.input<typeof RollbackInputSchema>;
 export type RollbackInput = z.output<typeof RollbackInputSchema>;
 
 /**
- * Validates a runbook input against its schema in `schemas` (by workflow type; see `runbooks/registry.ts`); throws
+ * Validates a runbook input against its schema in `schemas` (by workflow type; see `runbooks/registry/`); throws
  * {@link InputError} with one `input.path: message` line per problem.
  */
 export function validateRunInput<T = unknown>(schemas: Record<string, z.ZodType>, runbook: string, input: unknown): T {

@@ -1,7 +1,7 @@
 /**
  * The registry of runbooks: one line per runbook file, each exporting its workflow made with `defineRunbook` (its
  * input schema and a one-line description attached). This module is what the worker loads as its workflows
- * (`workflowsPath`); `registry.ts` derives the input schemas and the listings from it. Deterministic code only, like
+ * (`workflowsPath`); `registry/` derives the input schemas and the listings from it. Deterministic code only, like
  * `workflows/`; each area's shell scripts are built by the pure functions in its `scripts.ts`.
  */
 export { exec } from './exec';

@@ -1,4 +1,5 @@
 import { CancellationScope } from '@temporalio/workflow';
+import type { RunInput } from '../config/inputs';
 import { Runbook } from './context';
 import { withDeadline } from './deadline';
 import { describeError, FailureType, isCancellation } from './errors';
@@ -9,12 +10,7 @@ import { control } from './proxies';
 import { rollbackSummary, Run } from './run';
 import { Saga } from './saga';
 
-/** Inputs every runbook accepts, besides its own. */
-export interface RunInput {
-  environment: string;
-  /** Roll back and stop if the run takes longer than this many milliseconds (validated input is in ms). */
-  timeoutMs?: number;
-}
+export type { RunInput };
 
 /**
  * Runs a runbook body as a durable, compensating run. The plan (hosts, roles, settings) is resolved by an activity,

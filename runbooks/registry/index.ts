@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { validateRunInput } from '../config/inputs';
-import { isRegisteredRunbook } from '../workflows/define';
-import * as shipped from './index';
+import { validateRunInput } from '../../config/inputs';
+import { isRegisteredRunbook } from '../../workflows/define';
+import * as shipped from '../index';
 
 /** A runbook as callers see it: its workflow type, what it does, and the schema its input must pass. */
 export interface RunbookEntry {
