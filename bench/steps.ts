@@ -1,8 +1,9 @@
 /**
  * Steps per second of the `steps` runbook beside the same commands over plain OpenSSH, on 1 and 10 sandbox hosts:
  * `npm run bench -- --steps 20 --rounds 3`. Everything runs in this process against a local Temporal dev server and
- * real sshd hosts on 127.0.0.151+. Prints a Markdown table and writes `.runway/bench/steps-<timestamp>.json`.
- * A measurement, not a test: it checks that every command answered what it should, never how fast.
+ * real sshd hosts on loopback addresses of their own. Prints a Markdown table and writes
+ * `.runway/bench/steps-<timestamp>.json`. A measurement, not a test: it checks that every command answered what it
+ * should, never how fast.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,7 @@ async function main(undo: Undo): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'runway-bench-'));
   undo.push(() => rmSync(dir, { recursive: true, force: true }));
   const names = Array.from({ length: Math.max(...HOST_COUNTS) }, (_, i) => `web-${i + 1}`);
-  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count: names.length, names, firstOctet: 151 });
+  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count: names.length, names });
   undo.push(() => sandbox.stop());
   mkdirSync(join(dir, 'mux'));
   const controlPath = (h: SandboxHost) => join(dir, 'mux', h.name);

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, chmodSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -80,7 +80,7 @@ function startOf(pid: number): string | undefined {
   return fields[0] === 'Z' ? undefined : fields[19];
 }
 
-const me = (): Owner => ({ pid: process.pid, start: startOf(process.pid) ?? '', released: false });
+const ME: Owner = { pid: process.pid, start: startOf(process.pid) ?? '', released: false };
 const text = (o: Owner) => `${o.pid} ${o.start}${o.released ? ' released' : ''}\n`;
 
 function parse(content: string | undefined): Owner | undefined {
@@ -88,7 +88,7 @@ function parse(content: string | undefined): Owner | undefined {
   return m ? { pid: Number(m[1]), start: m[2], released: !!m[3] } : undefined;
 }
 
-const isMe = (o: Owner) => o.pid === process.pid && o.start === me().start;
+const isMe = (o: Owner) => o.pid === ME.pid && o.start === ME.start;
 const alive = (o: Owner) => startOf(o.pid) === o.start;
 
 /**
@@ -176,9 +176,9 @@ export function reserveAddresses(count: number, options: ReserveOptions = {}): A
   state.hooked = true;
   // Written once, then hard-linked as each block's lock: a lock is complete the moment it exists.
   const staged = path.join(dir, `.staged-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(staged, text(me()));
+  writeFileSync(staged, text(ME));
   try {
-    for (let first = 0; first + blocks <= BLOCKS; ) {
+    for (let first = 0; first + blocks <= BLOCKS;) {
       const got: string[] = [];
       while (got.length < blocks && tryLock(staged, path.join(dir, blockName(first + got.length)))) {
         got.push(path.join(dir, blockName(first + got.length)));
@@ -208,7 +208,7 @@ function reservation(locks: string[], count: number): AddressReservation {
       for (const lock of locks) {
         // Replaced by rename, so a reader sees the old text or the new, never a partial one.
         const next = `${lock}.${process.pid}.released`;
-        writeFileSync(next, text({ ...me(), released: true }));
+        writeFileSync(next, text({ ...ME, released: true }));
         renameSync(next, lock);
       }
     },

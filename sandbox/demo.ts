@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { lockId } from '../core/names';
@@ -8,12 +8,9 @@ import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS, type Need } from './b
 import { follow } from '../client/follow';
 import { RunwayClient } from '../client/lib';
 import { ExitCode, type Outcome } from '../client/outcome';
-import { buildDemoArtifact } from './artifacts';
-import { sandboxConfigYaml } from './config';
-import { demoServiceYaml } from './demo-service';
-import { startSandbox, type Sandbox } from './hosts';
 import { startLoad, type LoadReport } from './load';
-import { startNginx, type SandboxNginx } from './nginx';
+import type { SandboxNginx } from './nginx';
+import { startSandboxWorld } from './world';
 import { sleep, stopDemoProcesses } from './process';
 import { printOutcome } from '../client/commands/common';
 
@@ -22,7 +19,8 @@ const DEMO_NEEDS: Need[] = [...TEST_NEEDS, { command: '/usr/sbin/nginx', pkg: 'n
 const DIR = join(ROOT, '.runway', 'demo');
 const ENVIRONMENT = 'demo';
 const SERVICE = 'app';
-const WEB = ['web-1', 'web-2'];
+/** web-1, web-2, then lb-1: the fixed addresses the README documents (outside the blocks sandboxes reserve). */
+const ADDRESSES = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
 const LB_PORT = 18080;
 const SLOTS = { blue: 18001, green: 18002 };
 const [V1, V2] = ['1.0.0', '2.0.0'];
@@ -103,43 +101,25 @@ async function setUp(cleanups: Cleanup[]): Promise<{ configFile: string; nginx: 
   // A fresh start each time; the runs themselves stay in .runway/temporal.db, so earlier demos remain in the Web UI.
   await stopDemoProcesses(DIR);
   rmSync(DIR, { recursive: true, force: true });
-  // Registered first so it runs last: the apps run detached and outlive their hosts' sshd.
+  // Registered first so it runs last: whatever a killed demo's hosts left running under DIR.
   cleanups.push(() => stopDemoProcesses(DIR));
-  const names = [...WEB, 'lb-1'];
-  const sandbox = await startSandbox({ dir: join(DIR, 'hosts'), count: names.length, names, firstOctet: 11 });
-  cleanups.push(() => sandbox.stop());
-  const [web, lb] = [sandbox.hosts.slice(0, WEB.length), sandbox.hosts[WEB.length]];
-  // lb-1's own dir: its login user (the one the runbook's reload runs as) must reach nginx's prefix.
-  const nginx = await startNginx({
-    dir: lb.dir,
-    address: lb.address,
-    port: LB_PORT,
-    upstreamName: SERVICE,
-    servers: web.map((h) => `${h.address}:${SLOTS.blue}`),
+  const world = await startSandboxWorld({
+    dir: DIR,
+    web: ADDRESSES.length - 1,
+    addresses: ADDRESSES,
+    environment: ENVIRONMENT,
+    lbPort: LB_PORT,
+    service: { name: SERVICE, strategy: 'blue-green', ports: SLOTS, drainWait: '1s', healthTimeout: '10s' },
+    // The embedded dev server, on the repository's own database.
+    extra: `temporal:\n  devServer: { dbFile: ${JSON.stringify(join(ROOT, '.runway', 'temporal.db'))} }\n`,
   });
-  cleanups.push(() => nginx.stop());
+  cleanups.push(() => world.stop());
+  const { sandbox, nginx, web } = world;
   console.log(`hosts: ${sandbox.hosts.map((h) => `${h.name} ${h.address}:${h.port}`).join(', ')}`);
-  console.log(`nginx on lb-1: ${nginx.url} → slots blue :${SLOTS.blue}, green :${SLOTS.green} on ${WEB.join(', ')}`);
-  const artifactsDir = join(DIR, 'artifacts');
-  await Promise.all([V1, V2].map((version) => buildDemoArtifact({ dir: artifactsDir, version })));
-  const configFile = join(DIR, 'runway.yml');
-  writeFileSync(configFile, demoConfig(sandbox, nginx, artifactsDir));
-  return { configFile, nginx };
-}
-
-/** The sandbox hosts (web-* in role web, lb-1 in role lb), the embedded dev server, and the demo app as a service. */
-function demoConfig(sandbox: Sandbox, nginx: SandboxNginx, artifactsDir: string): string {
-  const roles = Object.fromEntries(sandbox.hosts.map((h) => [h.name, WEB.includes(h.name) ? ['web'] : ['lb']]));
-  const temporal = `temporal:\n  devServer: { dbFile: ${JSON.stringify(join(ROOT, '.runway', 'temporal.db'))} }\n`;
-  const service = demoServiceYaml({
-    strategy: 'blue-green',
-    nginx,
-    artifactsDir,
-    ports: SLOTS,
-    drainWait: '1s',
-    healthTimeout: '10s',
-  });
-  return sandboxConfigYaml(sandbox, { environment: ENVIRONMENT, roles, extra: `${temporal}services:\n${service}` });
+  const webNames = web.map((h) => h.name).join(', ');
+  console.log(`nginx on lb-1: ${nginx.url} → slots blue :${SLOTS.blue}, green :${SLOTS.green} on ${webNames}`);
+  await Promise.all([V1, V2].map((version) => world.build(version)));
+  return { configFile: world.configFile, nginx };
 }
 
 /** A deploy left open by an interrupted demo would resume on the new hosts as soon as the worker polls: end it. */

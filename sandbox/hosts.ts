@@ -5,13 +5,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { reserveAddresses, type AddressReservation } from './addresses';
 import { accepts, killTree, until } from './process';
 
 /** One sandbox host: a real `sshd` listening on its own loopback address, with its own host key and base dir. */
 export interface SandboxHost {
   /** Host name, e.g. `web-1`; also exported to remote commands as `RUNWAY_HOST`. */
   name: string;
-  /** Loopback address the host's sshd listens on, e.g. `127.0.0.11`. */
+  /** Loopback address the host's sshd listens on, e.g. `127.1.0.1`. */
   address: string;
   /** TCP port of the host's sshd. */
   port: number;
@@ -47,7 +48,7 @@ export interface Sandbox {
   stopHost(name: string): Promise<void>;
   /** Starts a stopped host's sshd again (same address, key and dir); no-op if it is running. */
   startHost(name: string): Promise<void>;
-  /** Stops every sshd; idempotent; leaves the files in {@link Sandbox.dir}. */
+  /** Stops every sshd and releases the addresses it reserved; idempotent; leaves the files in {@link Sandbox.dir}. */
   stop(): Promise<void>;
 }
 
@@ -59,8 +60,11 @@ export interface SandboxOptions {
   count: number;
   /** Host names (length `count`); default `host-1..host-N`. */
   names?: string[];
-  /** Last octet of the first host's address; host i gets `127.0.0.<firstOctet+i>`. Default 11. */
-  firstOctet?: number;
+  /**
+   * The hosts' loopback addresses, in order (length `count`), e.g. the demo's documented 127.0.0.11–13. Default:
+   * `count` addresses from {@link reserveAddresses}, which no other sandbox holds; stop() releases them.
+   */
+  addresses?: string[];
   /** Port shared by all hosts (their addresses differ). Default 2222. */
   port?: number;
 }
@@ -182,16 +186,36 @@ async function halt(s: HostState): Promise<void> {
 }
 
 /**
- * Starts `opts.count` real OpenSSH sshd hosts on 127.0.0.x, concurrently. Throws if sshd/ssh-keygen are missing, a
- * config is rejected by `sshd -t`, or a host does not accept connections within ~10 s (with sshd's stderr).
+ * Starts `opts.count` real OpenSSH sshd hosts on loopback addresses of their own, concurrently. Throws if sshd or
+ * ssh-keygen is missing, a config is rejected by `sshd -t`, or a host does not accept connections within ~10 s (with
+ * sshd's stderr).
  */
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const bin = keygenPath();
-  const { count, firstOctet = 11, port = 2222 } = opts;
+  const { count } = opts;
   const names = opts.names ?? Array.from({ length: count }, (_, i) => `host-${i + 1}`);
   if (names.length !== count || new Set(names).size !== count || names.some((n) => !/^[\w.-]+$/.test(n)))
     throw new Error(`sandbox: need ${count} distinct names of [A-Za-z0-9_.-], got ${JSON.stringify(names)}`);
-  if (firstOctet < 1 || firstOctet + count > 255) throw new Error(`sandbox: 127.0.0.${firstOctet}+${count} overflows`);
+  const given = opts.addresses;
+  if (given && (given.length !== count || new Set(given).size !== count || given.some((a) => !net.isIPv4(a))))
+    throw new Error(`sandbox: need ${count} distinct IPv4 addresses, got ${JSON.stringify(given)}`);
+  const reserved = given ? undefined : reserveAddresses(count);
+  try {
+    return await start(bin, names, given ?? reserved!.addresses, opts, reserved);
+  } catch (e) {
+    reserved?.release();
+    throw e;
+  }
+}
+
+async function start(
+  bin: string,
+  names: string[],
+  addresses: string[],
+  opts: SandboxOptions,
+  reserved: AddressReservation | undefined,
+): Promise<Sandbox> {
+  const port = opts.port ?? 2222;
   const dir = path.resolve(opts.dir);
   await mkdir(path.join(dir, 'sshd'), { recursive: true });
   // sshd running as root insists on its privilege separation dir, which a fresh container may lack.
@@ -206,7 +230,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const states = await Promise.all(
     names.map(async (name, i): Promise<HostState> => {
       const confDir = path.join(dir, 'sshd', name);
-      const host = { name, address: `127.0.0.${firstOctet + i}`, port, dir: path.join(dir, 'hosts', name) };
+      const host = { name, address: addresses[i], port, dir: path.join(dir, 'hosts', name) };
       await rm(host.dir, { recursive: true, force: true });
       await Promise.all([mkdir(host.dir, { recursive: true }), mkdir(confDir, { recursive: true })]);
       if (asRoot) await run('chown', [user, host.dir]);
@@ -229,7 +253,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
   if (!hooked) process.on('exit', () => live.forEach((c) => c.pid && killTree(c.pid, 'SIGTERM')));
   hooked = true;
-  const stop = async () => void (await Promise.all(states.map(halt)));
+  const stop = async () => {
+    await Promise.all(states.map(halt));
+    reserved?.release();
+  };
   const started = await Promise.allSettled(states.map(launch));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {

@@ -22,7 +22,7 @@ describe('activities', () => {
   let n = 0;
 
   beforeAll(async () => {
-    world = await startWorld('acts', 1, { names: ['web-1'], firstOctet: 111 });
+    world = await startWorld('acts', 1, { names: ['web-1'] });
     pool = new SshPool(loadConfig(world.configFile).config.ssh);
     host = hostRef(world, 0);
   });

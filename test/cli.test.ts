@@ -3,7 +3,7 @@ import { runCli, temporalAddress, useLiveWorld, waitFor } from './support/harnes
 
 /** The `runway` CLI as CI uses it: real process, real worker, real hosts; exit codes as in DESIGN.md. */
 describe('runway CLI', () => {
-  const live = useLiveWorld('cli', 2, { names: ['web-1', 'web-2'], firstOctet: 81 });
+  const live = useLiveWorld('cli', 2, { names: ['web-1', 'web-2'] });
   const cli = (...args: string[]) => runCli(['-c', live.world.configFile, ...args]);
 
   it('exec runs a command line on a role, prints each host, progress lines and the run link; exit 0', async () => {

@@ -394,7 +394,7 @@ describe('runway exec with a bad config or input starts nothing', () => {
   const hostFiles = () => (readdirSync(hostDir, { recursive: true }) as string[]).sort();
 
   beforeAll(async () => {
-    world = await startWorld('config', 1, { firstOctet: 31 });
+    world = await startWorld('config', 1);
     connection = await Connection.connect({ address: temporalAddress() });
     client = new Client({ connection });
     hostDir = world.sandbox.hosts[0].dir;

@@ -14,7 +14,6 @@ describe('approval gate', () => {
     process.env.RUNWAY_TEST_APPROVAL_SLACK = slack.token;
     w = await startDeployWorld('approval', {
       web: 2,
-      firstOctet: 191,
       lbPort: 18085,
       service: {
         strategy: 'blue-green',

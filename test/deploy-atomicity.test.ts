@@ -19,7 +19,6 @@ describe('deploy atomicity', () => {
   beforeAll(async () => {
     w = await startDeployWorld('atomic', {
       web: 3,
-      firstOctet: 161,
       lbPort: 18082,
       service: { strategy: 'blue-green', ports: PORTS, healthTimeout: '3s', drainWait: '300ms' },
     });

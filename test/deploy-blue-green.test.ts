@@ -10,7 +10,6 @@ describe('blue-green deploy', () => {
   beforeAll(async () => {
     w = await startDeployWorld('bluegreen', {
       web: 2,
-      firstOctet: 141,
       service: { strategy: 'blue-green', ports: { blue: 18001, green: 18002 } },
     });
   });
@@ -60,7 +59,6 @@ describe('blue-green rollback and atomicity', () => {
   beforeAll(async () => {
     w = await startDeployWorld('bgatomic', {
       web: 2,
-      firstOctet: 145,
       lbPort: 18081,
       service: { strategy: 'blue-green', ports: { blue: 18011, green: 18012 } },
     });

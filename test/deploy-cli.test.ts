@@ -25,7 +25,6 @@ describe('runway deploy (CLI)', () => {
   beforeAll(async () => {
     w = await startDeployWorld('deploycli', {
       web: 2,
-      firstOctet: 181,
       lbPort: 18084,
       service: {
         strategy: 'blue-green',

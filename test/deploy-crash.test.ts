@@ -40,7 +40,6 @@ describe('crash during deploys', () => {
     server = await startServer();
     w = await startDeployWorld('crash', {
       web: 2,
-      firstOctet: 211,
       lbPort: 18087,
       temporalAddress: server.address,
       noWorker: true,

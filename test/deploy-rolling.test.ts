@@ -12,7 +12,6 @@ describe('rolling deploy', () => {
   beforeAll(async () => {
     w = await startDeployWorld('rolling', {
       web: 4,
-      firstOctet: 171,
       lbPort: 18083,
       service: { strategy: 'rolling', ports: PORT, batchSize: '25%', healthTimeout: '3s' },
     });

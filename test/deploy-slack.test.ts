@@ -14,7 +14,6 @@ describe('Slack notifications', () => {
     process.env.RUNWAY_TEST_SLACK_TOKEN = slack.token;
     w = await startDeployWorld('slack', {
       web: 2,
-      firstOctet: 201,
       lbPort: 18086,
       service: {
         strategy: 'blue-green',

@@ -21,7 +21,6 @@ describe('URL artifacts', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     w = await startDeployWorld('urlart', {
       web: 2,
-      firstOctet: 241,
       lbPort: 18090,
       artifactUrl: url,
       service: {

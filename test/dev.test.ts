@@ -17,7 +17,7 @@ describe('runway dev', () => {
   const uiPort = port + 1000;
 
   beforeAll(async () => {
-    world = await startWorld('dev', 1, { names: ['web-1'], firstOctet: 101 });
+    world = await startWorld('dev', 1, { names: ['web-1'] });
     // The same hosts, but Temporal embedded: a config of its own with the dev server on free ports.
     configFile = join(mkdtempSync(join(tmpdir(), 'runway-devcfg-')), 'runway.yml');
     const text = readFileSync(world.configFile, 'utf8').replace(/^temporal:[\s\S]*$/m, '');

@@ -33,7 +33,7 @@ describe('host keys on real sshd', () => {
   }
 
   beforeAll(async () => {
-    world = await startWorld('hostkeys', 3, { firstOctet: 51, names: ['web-1', 'web-2', 'web-3'] });
+    world = await startWorld('hostkeys', 3, { names: ['web-1', 'web-2', 'web-3'] });
     worker = await startWorker(world);
     runway = await connectClient(world);
     privateKey = readFileSync(world.sandbox.clientKeyFile, 'utf8');

@@ -24,6 +24,17 @@ function lint(targets: string[]): LintResult[] {
   return JSON.parse(run.stdout) as LintResult[];
 }
 
+/** Plants a probe file in `folder`, lints it as a user would, removes it; returns `line:rule` of each finding. */
+function lintProbe(folder: string, source: string[]): string[] {
+  const probe = join(ROOT, folder, '__lint_probe__.ts');
+  writeFileSync(probe, [...source, ''].join('\n'));
+  try {
+    return lint([probe])[0].messages.map((m) => `${m.line}:${m.ruleId}`);
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
 /** The lint rules that keep deterministic code deterministic, run for real on the tree and on a planted probe. */
 describe('lint', () => {
   it('the whole tree passes (no I/O in core/, workflows/ or runbooks/, no floating promises)', async () => {
@@ -33,73 +44,51 @@ describe('lint', () => {
   });
 
   it('flags Node built-ins, I/O modules, timers, randomness and runtime imports of activities in runbooks/', async () => {
-    const probe = join(ROOT, 'runbooks', '__lint_probe__.ts');
-    writeFileSync(
-      probe,
-      [
-        "import { readFileSync } from 'fs';",
-        "import { execSync } from 'node:child_process';",
-        "import { Client } from 'ssh2';",
-        "import { createActivities } from '../activities';",
-        "import type { Activities } from '../activities';",
-        'export const probe = (a: Activities) => [readFileSync, execSync, Client, createActivities, a, Math.random(), Date.now()];',
-        'export const later = () => setTimeout(() => undefined, 1);',
-        '',
-      ].join('\n'),
+    const lines = lintProbe('runbooks', [
+      "import { readFileSync } from 'fs';",
+      "import { execSync } from 'node:child_process';",
+      "import { Client } from 'ssh2';",
+      "import { createActivities } from '../activities';",
+      "import type { Activities } from '../activities';",
+      'export const probe = (a: Activities) => [readFileSync, execSync, Client, createActivities, a, Math.random(), Date.now()];',
+      'export const later = () => setTimeout(() => undefined, 1);',
+    ]);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '1:@typescript-eslint/no-restricted-imports',
+        '2:@typescript-eslint/no-restricted-imports',
+        '3:@typescript-eslint/no-restricted-imports',
+        '4:@typescript-eslint/no-restricted-imports',
+        '6:no-restricted-properties',
+        '7:no-restricted-globals',
+      ]),
     );
-    try {
-      const [result] = lint([probe]);
-      const lines = result.messages.map((m) => `${m.line}:${m.ruleId}`);
-      expect(lines).toEqual(
-        expect.arrayContaining([
-          '1:@typescript-eslint/no-restricted-imports',
-          '2:@typescript-eslint/no-restricted-imports',
-          '3:@typescript-eslint/no-restricted-imports',
-          '4:@typescript-eslint/no-restricted-imports',
-          '6:no-restricted-properties',
-          '7:no-restricted-globals',
-        ]),
-      );
-      expect(lines).not.toContain('5:@typescript-eslint/no-restricted-imports');
-      expect(result.messages.filter((m) => m.line === 6 && m.ruleId === 'no-restricted-properties')).toHaveLength(2);
-    } finally {
-      rmSync(probe, { force: true });
-    }
+    expect(lines).not.toContain('5:@typescript-eslint/no-restricted-imports');
+    expect(lines.filter((l) => l === '6:no-restricted-properties')).toHaveLength(2);
   });
 
   it('flags I/O, Node built-ins, workflow-only APIs, clocks and runtime imports of other folders in core/', async () => {
-    const probe = join(ROOT, 'core', '__lint_probe__.ts');
-    writeFileSync(
-      probe,
-      [
-        "import { readFileSync } from 'node:fs';",
-        "import { sleep } from '@temporalio/workflow';",
-        "import { loadConfig } from '../config';",
-        "import { Runbook } from '../workflows';",
-        "import type { RunwayConfig } from '../config';",
-        'export const probe = (c: RunwayConfig) => [readFileSync, sleep, loadConfig, Runbook, c, Date.now(), process.env];',
-        'export const later = () => setTimeout(() => undefined, 1);',
-        '',
-      ].join('\n'),
+    const lines = lintProbe('core', [
+      "import { readFileSync } from 'node:fs';",
+      "import { sleep } from '@temporalio/workflow';",
+      "import { loadConfig } from '../config';",
+      "import { Runbook } from '../workflows';",
+      "import type { RunwayConfig } from '../config';",
+      'export const probe = (c: RunwayConfig) => [readFileSync, sleep, loadConfig, Runbook, c, Date.now(), process.env];',
+      'export const later = () => setTimeout(() => undefined, 1);',
+    ]);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '1:@typescript-eslint/no-restricted-imports',
+        '2:@typescript-eslint/no-restricted-imports',
+        '3:@typescript-eslint/no-restricted-imports',
+        '4:@typescript-eslint/no-restricted-imports',
+        '6:no-restricted-properties',
+        '6:no-restricted-globals',
+        '7:no-restricted-globals',
+      ]),
     );
-    try {
-      const [result] = lint([probe]);
-      const lines = result.messages.map((m) => `${m.line}:${m.ruleId}`);
-      expect(lines).toEqual(
-        expect.arrayContaining([
-          '1:@typescript-eslint/no-restricted-imports',
-          '2:@typescript-eslint/no-restricted-imports',
-          '3:@typescript-eslint/no-restricted-imports',
-          '4:@typescript-eslint/no-restricted-imports',
-          '6:no-restricted-properties',
-          '6:no-restricted-globals',
-          '7:no-restricted-globals',
-        ]),
-      );
-      expect(lines).not.toContain('5:@typescript-eslint/no-restricted-imports');
-    } finally {
-      rmSync(probe, { force: true });
-    }
+    expect(lines).not.toContain('5:@typescript-eslint/no-restricted-imports');
   });
 
   it('the tree is formatted with Prettier (printWidth 120, single quotes)', () => {

@@ -14,7 +14,7 @@ describe('never twice', () => {
   const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
-    world = await startWorld('twice', 1, { names: ['web-1'], firstOctet: 71 });
+    world = await startWorld('twice', 1, { names: ['web-1'] });
     runway = await connectClient(world);
   });
   // Each case starts with no worker alive, so the one it kills is the one that ran the command.

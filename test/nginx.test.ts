@@ -69,11 +69,11 @@ const writeUpstream = (text: string) => {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'runway-nginx-'));
-  sandbox = await startSandbox({ dir, count: 2, names: ['app-1', 'lb-1'], firstOctet: 131 });
+  sandbox = await startSandbox({ dir, count: 2, names: ['app-1', 'lb-1'] });
   v1 = await deployApp('v1', 18101);
   await deployApp('v2', 18102);
   const lb = sandbox.hosts[1];
-  const servers = ['127.0.0.131:18101'];
+  const servers = [`${sandbox.hosts[0].address}:18101`];
   nginx = await startNginx({ dir: lb.dir, address: lb.address, port: 18180, upstreamName: 'demo', servers });
 });
 
@@ -86,11 +86,14 @@ afterAll(async () => {
 });
 
 test('nginx proxies to v1; health checks tell a good release from a bad one', async () => {
-  expect(nginx.url).toBe('http://127.0.0.132:18180/');
+  expect(nginx.url).toBe(`http://${sandbox.hosts[1].address}:18180/`);
   expect(await get(nginx.url)).toEqual({ status: 200, version: 'v1', body: 'version=v1\n' });
-  expect(await get('http://127.0.0.131:18101/health')).toMatchObject({ status: 200, body: 'ok v1\n' });
+  expect(await get(`http://${sandbox.hosts[0].address}:18101/health`)).toMatchObject({ status: 200, body: 'ok v1\n' });
   const bad = await deployApp('v3-bad', 18103, true);
-  expect(await get('http://127.0.0.131:18103/health')).toMatchObject({ status: 500, body: 'unhealthy\n' });
+  expect(await get(`http://${sandbox.hosts[0].address}:18103/health`)).toMatchObject({
+    status: 500,
+    body: 'unhealthy\n',
+  });
   bad.child.kill('SIGTERM');
   expect(await bad.exited).toBe(0);
 });
@@ -98,7 +101,7 @@ test('nginx proxies to v1; health checks tell a good release from a bad one', as
 test('switching the upstream to v2 under load, then draining v1, drops no request', async () => {
   load = startLoad(nginx.url, { concurrency: 8 });
   await sleep(500);
-  const v2Upstream = writeUpstream(upstreamConf('demo', ['127.0.0.131:18102']));
+  const v2Upstream = writeUpstream(upstreamConf('demo', [`${sandbox.hosts[0].address}:18102`]));
   // `nginx -s` reports "signal process started" on stderr (its log before it reads the config), so only the code counts.
   const switched = await ssh(sandbox.hosts[1], [v2Upstream, nginx.testCommand, nginx.reloadCommand].join(' && '));
   expect(switched).toMatchObject({ code: 0 });

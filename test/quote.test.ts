@@ -42,7 +42,7 @@ describe('quoting on a real host', () => {
   let canary: string;
 
   beforeAll(async () => {
-    world = await startWorld('quote', 1, { firstOctet: 21 });
+    world = await startWorld('quote', 1);
     const { config } = loadConfig(world.configFile);
     pool = new SshPool(config.ssh);
     host = hostRef(world, 0, []);
@@ -104,7 +104,7 @@ describe('quoting through a workflow', () => {
   let worker: Awaited<ReturnType<typeof startWorker>>;
 
   beforeAll(async () => {
-    world = await startWorld('quotewf', 1, { firstOctet: 25 });
+    world = await startWorld('quotewf', 1);
     worker = await startWorker(world);
   });
   afterAll(async () => {

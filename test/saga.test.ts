@@ -7,7 +7,7 @@ import { runCli, useLiveWorld, waitFor } from './support/harness';
 
 /** The saga on real hosts: the `steps` runbook writes what it does and undoes to a log in each host's own dir. */
 describe('saga: step / undo', () => {
-  const live = useLiveWorld('saga', 2, { names: ['web-1', 'web-2'], firstOctet: 61 });
+  const live = useLiveWorld('saga', 2, { names: ['web-1', 'web-2'] });
   let run = 0;
 
   /** Each run logs to its own file, so runs never see each other's lines. */

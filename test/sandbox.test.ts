@@ -55,7 +55,10 @@ afterAll(async () => {
 });
 
 test('every host answers as itself with its own base dir', async () => {
-  expect(sandbox.hosts.map((h) => h.address)).toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13']);
+  // Three consecutive addresses of one reserved /24 block, never the demo's 127.0.0.x.
+  const block = sandbox.hosts[0].address.replace(/\.\d+$/, '');
+  expect(block).toMatch(/^127\.(?!0\.0$)\d+\.\d+$/);
+  expect(sandbox.hosts.map((h) => h.address)).toEqual([1, 2, 3].map((i) => `${block}.${i}`));
   expect(new Set(sandbox.hosts.map((h) => h.fingerprint)).size).toBe(3);
   for (const h of sandbox.hosts) {
     expect(h.publicKey).toMatch(/^ssh-ed25519 \S+$/);

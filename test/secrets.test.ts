@@ -77,7 +77,7 @@ describe('no secret reaches a history, a report or a log', () => {
   const logged: string[] = [];
 
   beforeAll(async () => {
-    world = await startWorld('secrets', 1, { names: ['web-1'], firstOctet: 121 });
+    world = await startWorld('secrets', 1, { names: ['web-1'] });
     const key = join(world.dir, 'deploy_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-f', key]);
     appendFileSync(join(world.sandbox.dir, 'authorized_keys'), readFileSync(`${key}.pub`));

@@ -1,28 +1,13 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../sandbox/bootstrap';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
-import type { CliResult } from './support/harness';
-import { temporalAddress } from './support/harness';
+import { runCli, temporalAddress, type CliResult } from './support/harness';
 import { rollingState, treeDigest } from './support/host-state';
 
 /** The real `runway` CLI, run from `cwd` with no `-c`: it reads `./runway.yml` there, as on a CI machine. */
 function cliIn(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'bin', 'runway'), args, {
-      cwd,
-      env: { ...process.env, GITHUB_STEP_SUMMARY: '', RUNWAY_CONFIG: undefined, TEMPORAL_ADDRESS: undefined, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, { GITHUB_STEP_SUMMARY: '', RUNWAY_CONFIG: undefined, TEMPORAL_ADDRESS: undefined, ...env }, cwd);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ExecRequest, ExecResult } from '../../core/plan';
-import { decodeTail, execScript, journalKey, killScript, parseAnswer } from './journal';
+import { decodeTail, journalKey, parseAnswer } from './journal';
+import { execScript, killScript } from './scripts';
 import { PermanentSshError, transport, type SshPool } from './pool';
 
 /** What the exec activity needs: the pool, the longest a command may run, and the tail size. */

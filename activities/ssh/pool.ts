@@ -4,7 +4,7 @@ import type { SshConfig } from '../../config';
 import type { HostRef } from '../../core/plan';
 import { resolveSecret } from '../../config';
 import { HostKeyError, KnownHosts, UnknownHostError } from './known-hosts';
-import { pruneScript } from './journal';
+import { pruneScript } from './scripts';
 import { Semaphore } from './semaphore';
 
 /** A command's raw answer: exit code (undefined when the connection broke first) and whole stdout/stderr. */

@@ -3,9 +3,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SFTPWrapper } from 'ssh2';
-import { quote } from '../../core/quote';
 import type { UploadRequest, UploadResult } from '../../core/plan';
 import { PermanentSshError, type SshPool } from './pool';
+import { moveIntoPlaceScript, removeScript, sha256Script } from './scripts';
 
 /** sha256 of a local file, streamed. */
 export async function sha256File(path: string): Promise<string> {
@@ -46,13 +46,12 @@ export function createUpload(pool: SshPool) {
       await pool.sftp(host, (sftp) => put(sftp, localPath, temp, () => ctx.heartbeat()));
       const landed = await remoteSha256(pool, request, temp);
       if (landed !== sha256) {
-        await pool.exec(host, `rm -f ${quote(temp)}`);
+        await pool.exec(host, removeScript(temp));
         throw new Error(
           `upload to ${host.name}: ${temp} has sha256 ${landed ?? '(unreadable)'} after transfer, expected ${sha256}`,
         );
       }
-      const mode = request.mode === undefined ? '' : `chmod ${request.mode.toString(8)} ${quote(temp)} && `;
-      const moved = await pool.exec(host, `${mode}mv -f ${quote(temp)} ${quote(remotePath)}`);
+      const moved = await pool.exec(host, moveIntoPlaceScript(temp, remotePath, request.mode));
       if (moved.code !== 0)
         throw new Error(`upload to ${host.name}: cannot move into ${remotePath}: ${moved.stderr.toString().trim()}`);
       return { ...result, unchanged: false };
@@ -64,7 +63,7 @@ export function createUpload(pool: SshPool) {
 }
 
 async function remoteSha256(pool: SshPool, { host }: UploadRequest, path: string): Promise<string | undefined> {
-  const answer = await pool.exec(host, `sha256sum ${quote(path)} 2>/dev/null`);
+  const answer = await pool.exec(host, sha256Script(path));
   const hex = answer.stdout.toString().split(' ')[0];
   return answer.code === 0 && /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;
 }

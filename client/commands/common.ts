@@ -4,16 +4,24 @@ import { RunwayClient } from '../lib';
 import type { Outcome } from '../outcome';
 import { renderLines } from '../render';
 
-/** The config file chosen by the global `--config` option, `$RUNWAY_CONFIG`, or `./runway.yml`. */
-export function configFileOf(command: Command): string {
+/** The global `--config` option, when given. */
+function explicitConfig(command: Command): string | undefined {
   let root = command;
   while (root.parent) root = root.parent;
-  return configPath(root.opts<{ config?: string }>().config);
+  return root.opts<{ config?: string }>().config;
 }
 
-/** Runs `fn` with a connected client, closing it afterwards. */
+/** The config file chosen by the global `--config` option, `$RUNWAY_CONFIG`, or `./runway.yml`. */
+export function configFileOf(command: Command): string {
+  return configPath(explicitConfig(command));
+}
+
+/**
+ * Runs `fn` with a connected client, closing it afterwards. The client reads the same file, but needs only its
+ * `temporal:` section — or, with no file there and none named, `TEMPORAL_ADDRESS`.
+ */
 export async function withClient<T>(command: Command, fn: (runway: RunwayClient) => Promise<T>): Promise<T> {
-  const runway = await RunwayClient.connect({ configFile: configFileOf(command) });
+  const runway = await RunwayClient.connect({ configFile: explicitConfig(command) });
   try {
     return await fn(runway);
   } finally {

@@ -1,10 +1,11 @@
 import { sleep } from '@temporalio/workflow';
-import { quote } from '../../core/quote';
-import { dirOf, invalid, type DeployContext } from './context';
-import { linkScript, requireHealthy, restartScript, stopScript, unhealthy } from './instances';
-import { provideRelease, pruneReleases, writeFileScript } from './release';
+import type { HostRef } from '../../core/plan';
+import { dirOf, invalid, templateValues, type DeployContext, type Instance } from './context';
+import { requireHealthy, unhealthy } from './instances';
+import { provideRelease, pruneReleases } from './release';
+import { linkScript, liveScript, restartScript, stopScript, upstreamConf } from './scripts';
 import { agreed, readState } from './state';
-import { restoreUpstream, setUpstream, upstreamConf } from './traffic';
+import { restoreUpstream, setUpstream } from './traffic';
 
 type Slot = 'blue' | 'green';
 
@@ -34,20 +35,17 @@ export async function blueGreen(ctx: DeployContext, target: { version?: string; 
     );
   if (!version) throw invalid(`there is no release to roll back to: the idle ${idle} slot is empty`);
   const instance = { version, slot: idle, port: slots[idle] };
+  const link = (h: HostRef, v: string | undefined) => linkScript(dirOf(svc, h), `slots/${idle}`, v);
+  const restart = (h: HostRef, i: Instance) => restartScript(svc, templateValues(ctx, h, i));
+  const stop = (h: HostRef, i: Instance) => stopScript(svc.stop, templateValues(ctx, h, i));
   await provideRelease(ctx, version, target.upload, state.hosts);
   await rb.step(
     `start ${version} in ${idle}`,
-    () => rb.on(web).run((h) => `${linkScript(ctx, h, `slots/${idle}`, version)}\n${restartScript(ctx, h, instance)}`),
+    () => rb.on(web).run((h) => `${link(h, version)}\n${restart(h, instance)}`),
     {
       // Also undone when it failed half-way: stopping an idle slot and resetting its link is always safe.
       undoOnFailure: true,
-      undo: () =>
-        rb
-          .on(web)
-          .run(
-            (h) =>
-              `${stopScript(ctx, h, instance)}\n${linkScript(ctx, h, `slots/${idle}`, state.hosts.get(h.name)!.slots[idle])}`,
-          ),
+      undo: () => rb.on(web).run((h) => `${stop(h, instance)}\n${link(h, state.hosts.get(h.name)!.slots[idle])}`),
     },
   );
   await rb.step(`health of ${idle}`, async () =>
@@ -58,27 +56,23 @@ export async function blueGreen(ctx: DeployContext, target: { version?: string; 
     `switch traffic to ${idle}`,
     async () => {
       await setUpstream(ctx, () => upstreamConf(lb.upstream, web, slots[idle]));
-      await rb.on(web).run((h) => writeFileScript(`${dirOf(svc, h)}/live`, idle));
+      await rb.on(web).run((h) => liveScript(dirOf(svc, h), idle));
     },
     {
       undoOnFailure: true,
       undo: async () => {
         await restoreUpstream(ctx, state.lbs);
-        await rb
-          .on(web)
-          .run((h) =>
-            live ? writeFileScript(`${dirOf(svc, h)}/live`, live) : `rm -f ${quote(`${dirOf(svc, h)}/live`)}`,
-          );
+        await rb.on(web).run((h) => liveScript(dirOf(svc, h), live));
       },
     },
   );
   if (live) {
     const old = { version: state.hosts.get(web[0].name)!.slots[live] ?? '', slot: live, port: slots[live] };
     await rb.step(`drain ${live} (${svc.drainWait} ms)`, () => sleep(svc.drainWait));
-    await rb.step(`stop ${live}`, () => rb.on(web).run((h) => stopScript(ctx, h, old)), {
+    await rb.step(`stop ${live}`, () => rb.on(web).run((h) => stop(h, old)), {
       undoOnFailure: true,
       undo: async () => {
-        await rb.on(web).run((h) => restartScript(ctx, h, old));
+        await rb.on(web).run((h) => restart(h, old));
         requireHealthy(await unhealthy(ctx, web, old), `${old.version} in ${live}`);
       },
     });

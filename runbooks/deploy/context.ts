@@ -1,13 +1,13 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { Runbook } from '../../workflows';
-import { quote } from '../../core/quote';
-import { fillTemplate } from '../../core/template';
 import { invalidInput as invalid } from '../../core/failures';
 import { lockId } from '../../core/names';
 import type { HostRef, ResolvedArtifact } from '../../core/plan';
 import type { ServiceConfig } from '../../config/services';
+import { instanceValues, renderCommand, serviceDir, type Instance, type TemplateValues } from './scripts';
 
 export { invalid };
+export type { Instance };
 
 /** Everything a deploy step needs: the run, the service (its name, config and artifact), its web hosts and LBs. */
 export interface DeployContext {
@@ -17,13 +17,6 @@ export interface DeployContext {
   artifact?: ResolvedArtifact;
   web: HostRef[];
   lbs: HostRef[];
-}
-
-/** The values one instance's templates see. */
-export interface Instance {
-  version: string;
-  slot?: string;
-  port?: number;
 }
 
 /**
@@ -45,22 +38,15 @@ export function deployContext(rb: DeployContext['rb']): DeployContext {
 
 /** The service directory on a host: absolute as configured, or under the host's own dir. */
 export function dirOf(svc: Pick<ServiceConfig, 'dir'>, host: HostRef): string {
-  return svc.dir.startsWith('/') ? svc.dir : `${host.dir}/${svc.dir}`;
+  return serviceDir(svc.dir, host.dir);
+}
+
+/** What one instance's `{{placeholders}}` stand for on one host in this run. */
+export function templateValues(ctx: DeployContext, host: HostRef, instance: Instance): TemplateValues {
+  return instanceValues(dirOf(ctx.svc, host), instance, host, ctx.name, ctx.rb.environment);
 }
 
 /** Renders a command template for one instance on one host; every value is shell-quoted. */
 export function render(ctx: DeployContext, template: string, host: HostRef, instance: Instance): string {
-  const dir = dirOf(ctx.svc, host);
-  const values: Record<string, string | number | undefined> = {
-    version: instance.version,
-    release: instance.slot ? `${dir}/slots/${instance.slot}` : `${dir}/current`,
-    dir,
-    slot: instance.slot ?? '',
-    port: instance.port,
-    address: host.address,
-    host: host.name,
-    service: ctx.name,
-    environment: ctx.rb.environment,
-  };
-  return fillTemplate(template, (name) => quote(String(values[name] ?? '')));
+  return renderCommand(template, templateValues(ctx, host, instance));
 }

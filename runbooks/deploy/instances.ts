@@ -1,32 +1,9 @@
 import { describeError } from '../../workflows/errors';
 import { mapLimit } from '../../workflows/pool';
-import { quote } from '../../core/quote';
 import { fillTemplate } from '../../core/template';
 import type { HostRef } from '../../core/plan';
-import { dirOf, render, type DeployContext, type Instance } from './context';
-
-/**
- * Points an instance's link at a release — `slots/<slot>` for blue-green, `current` (and `previous`) for rolling —
- * swapping the symlink atomically (`ln -s` to a temp name, then `mv -T`), or removes it when `version` is undefined.
- */
-export function linkScript(ctx: DeployContext, host: HostRef, link: string, version: string | undefined): string {
-  const dir = dirOf(ctx.svc, host);
-  const path = `${dir}/${link}`;
-  if (version === undefined) return `rm -f ${quote(path)}`;
-  const target = link.startsWith('slots/') ? `../releases/${version}` : `releases/${version}`;
-  const parent = path.slice(0, path.lastIndexOf('/'));
-  return `mkdir -p ${quote(parent)} && ln -sfn ${quote(target)} ${quote(`${path}.runway-new`)} && mv -fT ${quote(`${path}.runway-new`)} ${quote(path)}`;
-}
-
-/** Stops the instance, then starts it: the service's own templates, with the instance's values. */
-export function restartScript(ctx: DeployContext, host: HostRef, instance: Instance): string {
-  return `${render(ctx, ctx.svc.stop, host, instance)}\n${render(ctx, ctx.svc.start, host, instance)}`;
-}
-
-/** Stops the instance with the service's stop template (which must succeed when nothing runs). */
-export function stopScript(ctx: DeployContext, host: HostRef, instance: Instance): string {
-  return render(ctx, ctx.svc.stop, host, instance);
-}
+import { render, type DeployContext, type Instance } from './context';
+import { healthWaitScript, healthWaitSeconds } from './scripts';
 
 /**
  * Waits until the instance on each host is healthy — HTTP from the worker, or the health command on the host — or
@@ -58,11 +35,14 @@ export async function unhealthy(
     }
     if (command && !failures.has(host.name)) {
       const check = render(ctx, command, host, instance);
-      const seconds = Math.max(1, Math.ceil(timeout / 1000));
-      const loop = `end=$(( $(date +%s) + ${seconds} ))\nuntil { ${check}\n}; do [ "$(date +%s)" -ge "$end" ] && exit 1; sleep ${interval / 1000}; done`;
-      const result = await rb.on(host).run(loop).nothrow();
-      if (result.exitCode !== 0)
-        failures.set(host.name, `health command failed for ${seconds}s: ${result.stderr.trim().slice(-200)}`);
+      const result = await rb
+        .on(host)
+        .run(healthWaitScript(check, timeout, interval))
+        .nothrow();
+      if (result.exitCode !== 0) {
+        const why = `health command failed for ${healthWaitSeconds(timeout)}s: ${result.stderr.trim().slice(-200)}`;
+        failures.set(host.name, why);
+      }
     }
   });
   return failures;

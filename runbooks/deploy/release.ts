@@ -1,16 +1,17 @@
 import { mapLimit } from '../../workflows/pool';
-import { quote } from '../../core/quote';
 import type { HostRef } from '../../core/plan';
 import { dirOf, invalid, type DeployContext } from './context';
-import type { HostState } from './state';
-
-/** The `runway.env` text of a release: the service settings it is deployed with, one `KEY=value` per line. */
-export function envFile(env: Record<string, string>): string {
-  return Object.keys(env)
-    .sort()
-    .map((key) => `${key}=${env[key]}\n`)
-    .join('');
-}
+import {
+  envFile,
+  fetchScript,
+  knownArtifactScript,
+  pruneReleasesScript,
+  releasePaths,
+  removeReleaseScript,
+  unpackScript,
+  writeFileScript,
+  type HostState,
+} from './scripts';
 
 /**
  * The release a deploy or rollback moves to: a deploy uploads it (a step whose undo removes it from the hosts where it
@@ -53,11 +54,9 @@ export async function putRelease(ctx: DeployContext, version: string): Promise<s
   const created: string[] = [];
   const settled = await mapLimit(web, rb.plan.concurrency, async (host) => {
     const dir = dirOf(svc, host);
-    const release = `${dir}/releases/${version}`;
-    const tarball = `${dir}/releases/.${version}.tar.gz`;
+    const { release, tarball } = releasePaths(dir, version);
     // Already unpacked from this very artifact (a retried or repeated deploy)? Then there is nothing to send.
-    const known = await rb.on(host)
-      .$`mkdir -p ${`${dir}/releases`} && cat ${`${release}/.runway-artifact`} 2>/dev/null || true`;
+    const known = await rb.on(host).run(knownArtifactScript(dir, version));
     const sha = 'file' in artifact ? artifact.sha256 : undefined;
     if (sha && known.stdout.trim() === sha) return;
     if ('file' in artifact) await rb.upload([host], artifact.file, tarball);
@@ -69,21 +68,14 @@ export async function putRelease(ctx: DeployContext, version: string): Promise<s
   if (failed?.status === 'rejected') throw failed.reason;
   await rb
     .on(web)
-    .run((host) => writeFileScript(`${dirOf(svc, host)}/releases/${version}/runway.env`, envFile(svc.env)));
+    .run((host) => writeFileScript(`${releasePaths(dirOf(svc, host), version).release}/runway.env`, envFile(svc.env)));
   return created;
 }
 
 /** Removes release `version` from the given hosts — unless a slot or link still points at it. */
 export async function removeRelease(ctx: DeployContext, version: string, hosts: HostRef[]): Promise<void> {
   if (hosts.length === 0) return;
-  await ctx.rb.on(hosts).run((host) => {
-    const dir = dirOf(ctx.svc, host);
-    const links = ['slots/blue', 'slots/green', 'current', 'previous'].map((l) => quote(`${dir}/${l}`)).join(' ');
-    return [
-      `for l in ${links}; do [ "$(basename "$(readlink "$l" 2>/dev/null)" 2>/dev/null)" = ${quote(version)} ] && exit 0; done`,
-      `rm -rf ${quote(`${dir}/releases/${version}`)}`,
-    ].join('\n');
-  });
+  await ctx.rb.on(hosts).run((host) => removeReleaseScript(dirOf(ctx.svc, host), version));
 }
 
 /**
@@ -103,11 +95,7 @@ export async function pruneReleases(ctx: DeployContext, states: Map<string, Host
   const hosts = web.filter((h) => doomed.get(h.name)!.length > 0);
   if (hosts.length === 0) return;
   await rb.step(`prune releases beyond ${svc.releasesKept}`, async () => {
-    const removal = (host: HostRef) =>
-      `rm -rf ${doomed
-        .get(host.name)!
-        .map((v) => quote(`${dirOf(svc, host)}/releases/${v}`))
-        .join(' ')}`;
+    const removal = (host: HostRef) => pruneReleasesScript(dirOf(svc, host), doomed.get(host.name)!);
     await rb
       .on(hosts)
       .run(removal)
@@ -117,42 +105,4 @@ export async function pruneReleases(ctx: DeployContext, states: Map<string, Host
         () => undefined, // unreachable host: the releases stay, and so does the deploy
       );
   });
-}
-
-/** Writes a file atomically (temp file, then rename), with exactly the given bytes. */
-export function writeFileScript(path: string, content: string): string {
-  return `printf %s ${quote(content)} > ${quote(`${path}.runway-new`)} && mv -f ${quote(`${path}.runway-new`)} ${quote(path)}`;
-}
-
-/** Fetches the artifact on the host; it must match the published sha256 — and the pinned one, when given. */
-function fetchScript(url: string, sha256Url: string, tarball: string, pinned?: string): string {
-  const mismatch = (want: string) =>
-    `{ rm -f ${quote(tarball)}; echo "sha256 mismatch: got $actual, expected ${want}" >&2; exit 1; }`;
-  return [
-    'set -e',
-    `curl -fsSL --retry 3 -o ${quote(tarball)} ${quote(url)}`,
-    `expected=$(curl -fsSL --retry 3 ${quote(sha256Url)} | cut -d ' ' -f 1)`,
-    `actual=$(sha256sum ${quote(tarball)} | cut -d ' ' -f 1)`,
-    `[ "$expected" = "$actual" ] || ${mismatch('$expected')}`,
-    ...(pinned ? [`[ ${quote(pinned)} = "$actual" ] || ${mismatch(pinned)}`] : []),
-    `printf '%s\\n' "$actual" > ${quote(`${tarball}.sha256`)}`,
-  ].join('\n');
-}
-
-/** Unpacks the tarball into a temp dir and renames it into place; prints `created`, or `existing` if it was there. */
-function unpackScript(release: string, tarball: string): string {
-  const temp = `${release}.runway-tmp`;
-  return [
-    'set -e',
-    `sha=$(sha256sum ${quote(tarball)} | cut -d ' ' -f 1)`,
-    `if [ -d ${quote(release)} ]; then`,
-    `  [ "$(cat ${quote(`${release}/.runway-artifact`)} 2>/dev/null)" = "$sha" ] || { echo "release already on this host from another artifact: deploy it under a new version" >&2; exit 3; }`,
-    `  rm -f ${quote(tarball)}; echo existing; exit 0`,
-    'fi',
-    `rm -rf ${quote(temp)} && mkdir -p ${quote(temp)}`,
-    `tar -xzf ${quote(tarball)} -C ${quote(temp)}`,
-    `printf '%s\\n' "$sha" > ${quote(`${temp}/.runway-artifact`)}`,
-    `mv ${quote(temp)} ${quote(release)} && rm -f ${quote(tarball)} ${quote(`${tarball}.sha256`)}`,
-    'echo created',
-  ].join('\n');
 }

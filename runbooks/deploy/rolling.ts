@@ -1,10 +1,11 @@
 import { batches } from '../../workflows/pool';
 import type { HostRef } from '../../core/plan';
-import { invalid, type DeployContext } from './context';
-import { linkScript, requireHealthy, restartScript, stopScript, unhealthy } from './instances';
+import { dirOf, invalid, templateValues, type DeployContext } from './context';
+import { requireHealthy, unhealthy } from './instances';
 import { provideRelease, pruneReleases } from './release';
+import { linkScript, restartScript, stopScript, upstreamConf } from './scripts';
 import { agreed, readState, type HostState } from './state';
-import { restoreUpstream, setUpstream, upstreamConf } from './traffic';
+import { restoreUpstream, setUpstream } from './traffic';
 
 /**
  * Rolling: batch by batch, the hosts leave the load balancer's upstream (marked down), switch their `current` link
@@ -34,14 +35,17 @@ export async function rolling(ctx: DeployContext, target: { version?: string; up
     // Its undo runs last of all: the upstream file ends byte for byte as it was before this run.
     await rb.step('take over the upstream', () => publish(), { undo: () => restoreUpstream(ctx, state.lbs) });
   }
-  const switchTo = (h: HostRef, v: string | undefined, previous: string | undefined) =>
-    `${linkScript(ctx, h, 'current', v)}\n${linkScript(ctx, h, 'previous', previous)}\n${restartScript(ctx, h, { version: v ?? '', port })}`;
+  const values = (h: HostRef, v: string) => templateValues(ctx, h, { version: v, port });
+  const switchTo = (h: HostRef, v: string | undefined, previous: string | undefined) => {
+    const dir = dirOf(svc, h);
+    return `${linkScript(dir, 'current', v)}\n${linkScript(dir, 'previous', previous)}\n${restartScript(svc, values(h, v ?? ''))}`;
+  };
   // Back to the release the host had; a host that had none (a first deploy) is stopped and unlinked.
   const revert = (hosts: HostRef[]) =>
     rb.on(hosts).run((h) => {
       const { current, previous } = hostState(h);
       if (current) return switchTo(h, current, previous);
-      return `${stopScript(ctx, h, { version, port })}\n${linkScript(ctx, h, 'current', undefined)}`;
+      return `${stopScript(svc.stop, values(h, version))}\n${linkScript(dirOf(svc, h), 'current', undefined)}`;
     });
   const outOfRotation = async (batch: HostRef[], during: () => PromiseLike<unknown>) => {
     if (balanced) {

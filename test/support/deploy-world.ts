@@ -1,10 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildDemoArtifact, type DemoArtifact } from '../../sandbox/artifacts';
-import { demoServiceYaml, type DemoServiceOptions } from '../../sandbox/demo-service';
-import { startNginx, type SandboxNginx } from '../../sandbox/nginx';
-import { killFromPidFiles } from '../../sandbox/process';
-import { connectClient, startWorker, startWorld, type TestWorld } from './harness';
+import type { DemoArtifact } from '../../sandbox/artifacts';
+import type { DemoServiceOptions } from '../../sandbox/demo-service';
+import type { SandboxNginx } from '../../sandbox/nginx';
+import { startSandboxWorld } from '../../sandbox/world';
+import { connectClient, FAST_SSH, startWorker, testWorldBase, type TestWorld } from './harness';
 import type { RunwayClient } from '../../client/lib';
 
 /** Web hosts, one load-balancer host running real nginx, the demo service in config, a worker and a client. */
@@ -21,7 +19,6 @@ export interface DeployWorld {
 
 export interface DeployWorldOptions {
   web: number;
-  firstOctet: number;
   service: Omit<DemoServiceOptions, 'nginx' | 'artifactsDir'>;
   /** Extra lines under the environment (e.g. an approval policy). */
   environmentExtra?: string[];
@@ -36,45 +33,33 @@ export interface DeployWorldOptions {
   noWorker?: boolean;
 }
 
-/** Starts a {@link DeployWorld}: hosts web-1…web-N plus lb-1, nginx on lb-1 proxying to the web hosts. */
+/** Starts a {@link DeployWorld} (see startSandboxWorld) in environment `test`, on its own task queue. */
 export async function startDeployWorld(name: string, o: DeployWorldOptions): Promise<DeployWorld> {
-  const names = [...Array.from({ length: o.web }, (_, i) => `web-${i + 1}`), 'lb-1'];
-  const roles = Object.fromEntries(names.map((n) => [n, n.startsWith('lb') ? ['lb'] : ['web']]));
-  // The world's config is rewritten below once nginx runs; the hosts come first because nginx lives on lb-1.
-  const world = await startWorld(name, names.length, { names, roles, firstOctet: o.firstOctet });
-  const lbHost = world.sandbox.hosts[names.length - 1];
-  const web = world.sandbox.hosts.slice(0, o.web);
-  const port = typeof o.service.ports === 'number' ? o.service.ports : (o.service.ports?.blue ?? 18001);
-  const nginx = await startNginx({
-    dir: lbHost.dir,
-    address: lbHost.address,
-    port: o.lbPort ?? 18080,
-    upstreamName: 'app',
-    servers: web.map((h) => `${h.address}:${port}`),
+  const { dir, taskQueue, temporal } = testWorldBase(name, o.temporalAddress);
+  const sw = await startSandboxWorld({
+    dir,
+    web: o.web,
+    environment: 'test',
+    lbPort: o.lbPort,
+    service: { ...o.service, artifactUrl: o.artifactUrl },
+    sshExtra: FAST_SSH,
+    environmentExtra: o.environmentExtra,
+    extra: temporal + (o.extra ?? ''),
   });
-  const artifactsDir = join(world.dir, 'artifacts');
-  const service = demoServiceYaml({ ...o.service, nginx, artifactsDir, artifactUrl: o.artifactUrl });
-  let base = readFileSync(world.configFile, 'utf8');
-  if (o.temporalAddress) base = base.replace(/^(  address: ).*$/m, `$1${o.temporalAddress}`);
-  const withEnv = o.environmentExtra
-    ? base.replace(/^(environments:\n  test:\n)/m, `$1${o.environmentExtra.map((l) => `    ${l}\n`).join('')}`)
-    : base;
-  writeFileSync(world.configFile, `${withEnv}services:\n${service}${o.extra ?? ''}`);
-  const worker = o.noWorker ? undefined : await startWorker(world);
-  const runway = await connectClient(world);
-  return {
-    world,
-    nginx,
-    worker,
-    runway,
-    artifactsDir,
-    build: (version, opts = {}) => buildDemoArtifact({ dir: artifactsDir, version, failHealth: opts.failHealth }),
-    async stop() {
-      await runway.close();
-      await worker?.stop();
-      await nginx.stop();
-      killFromPidFiles(web.map((h) => join(h.dir, o.service.name ?? 'app')));
-      await world.stop();
-    },
+  const world: TestWorld = { dir, sandbox: sw.sandbox, configFile: sw.configFile, taskQueue, stop: sw.stop };
+  let worker: DeployWorld['worker'];
+  let runway: RunwayClient | undefined;
+  const stop = async () => {
+    await runway?.close();
+    await worker?.stop();
+    await sw.stop();
   };
+  try {
+    worker = o.noWorker ? undefined : await startWorker(world);
+    runway = await connectClient(world);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { world, nginx: sw.nginx, worker, runway, artifactsDir: sw.artifactsDir, build: sw.build, stop };
 }

@@ -42,22 +42,26 @@ export interface TestWorld {
 /** Fast failure detection and retries, so crash tests take seconds, not minutes. */
 export const FAST_SSH = ['heartbeatTimeout: 3s', 'retry: { attempts: 20, initialInterval: 200ms, maxInterval: 1s }'];
 
-/** Starts `count` sshd hosts on 127.0.0.<firstOctet…> and writes a config for them (environment `test`). */
+/** A fresh dir and task queue for the world `name`, and its config's `temporal:` section (the jest run's server). */
+export function testWorldBase(
+  name: string,
+  address = temporalAddress(),
+): { dir: string; taskQueue: string; temporal: string } {
+  const dir = mkdtempSync(join(tmpdir(), `runway-${name}-`));
+  const taskQueue = `test-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const temporal = `temporal:\n  address: ${address}\n  taskQueue: ${taskQueue}\n  uiUrl: http://localhost:8233\n`;
+  return { dir, taskQueue, temporal };
+}
+
+/** Starts `count` sshd hosts on loopback addresses of their own and writes a config for them (environment `test`). */
 export async function startWorld(
   name: string,
   count: number,
-  options: SandboxConfigOptions & { names?: string[]; firstOctet?: number } = {},
+  options: SandboxConfigOptions & { names?: string[] } = {},
 ): Promise<TestWorld> {
-  const dir = mkdtempSync(join(tmpdir(), `runway-${name}-`));
-  const sandbox = await startSandbox({
-    dir: join(dir, 'hosts'),
-    count,
-    names: options.names,
-    firstOctet: options.firstOctet,
-  });
-  const taskQueue = `test-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  const { dir, taskQueue, temporal } = testWorldBase(name);
+  const sandbox = await startSandbox({ dir: join(dir, 'hosts'), count, names: options.names });
   const configFile = join(dir, 'runway.yml');
-  const temporal = `temporal:\n  address: ${temporalAddress()}\n  taskQueue: ${taskQueue}\n  uiUrl: http://localhost:8233\n`;
   writeFileSync(
     configFile,
     sandboxConfigYaml(sandbox, {
@@ -104,10 +108,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `bin/runway` as a user would, with the world's config; never throws on a non-zero exit. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * Runs `bin/runway` as a user would (in `cwd`, when given, e.g. a CI checkout with its own runway.yml); never throws
+ * on a non-zero exit. An `env` value of undefined removes that variable.
+ */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(ROOT, 'bin', 'runway'), args, {
+      cwd,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -45,7 +45,6 @@ async function main(): Promise<void> {
   const slackYaml = `notify:\n  slack:\n    channel: "#deploys"\n    token: { env: RUNWAY_RECORD_SLACK_TOKEN }\n    apiUrl: ${slack.url}\n    deliveryWindow: 30s\n`;
   const blueGreen = await startDeployWorld('record-bg', {
     web: 2,
-    firstOctet: 221,
     lbPort: 18088,
     service: { strategy: 'blue-green', ports: { blue: 18091, green: 18092 }, drainWait: '300ms' },
     environmentExtra: ['approval: { approvers: [alice], timeout: 5m }'],
@@ -53,7 +52,6 @@ async function main(): Promise<void> {
   });
   const rolling = await startDeployWorld('record-rolling', {
     web: 3,
-    firstOctet: 231,
     lbPort: 18089,
     service: { strategy: 'rolling', ports: 18093, batchSize: 1 },
   });

@@ -61,7 +61,6 @@ async function main(): Promise<void> {
     dir: join(dir, 'hosts'),
     count: 3,
     names: ['web-1', 'web-2', 'web-3'],
-    firstOctet: 91,
   });
   const configFile = join(dir, 'runway.yml');
   writeFileSync(
