@@ -41,27 +41,13 @@ import {
   writeFileScript,
   type HostState,
 } from '../runbooks/deploy/scripts';
+import { HOSTILE } from './support/hostile';
 
 /**
  * The deploy runbooks' shell scripts, builder by builder: the exact text for ordinary values (what runs in flight and
  * recorded histories rely on), then the script run under /bin/sh in a temp directory with hostile values, which must
  * each reach the shell as one literal word. No host, no Temporal: plain `sh -c`.
  */
-
-/** Values that break a script that forgets to quote. `$HOSTILE_VAR` is set to `expanded` in the shell's environment. */
-const HOSTILE: Array<[string, string]> = [
-  ['a single quote', "it's"],
-  ['command substitution', '$(touch pwned)'],
-  ['backticks', '`touch pwned`'],
-  ['a newline', 'two\nlines'],
-  ['spaces', 'a b  c'],
-  ['a semicolon', 'x; touch pwned'],
-  ['&&', 'x && touch pwned'],
-  ['a leading dash', '-rf'],
-  ['a glob', '*'],
-  ['a variable', '$HOSTILE_VAR'],
-  ['double quotes and a backslash', '"q\\"'],
-];
 
 /**
  * GNU `sha256sum FILE` escapes a file name holding a backslash or newline and then prefixes its line with `\`, so
@@ -478,10 +464,23 @@ describe('fetchScript', () => {
 });
 
 describe('unpackScript', () => {
-  it('unpackScript(release, tarball)', () => {
-    const r = '/srv/api/releases/1.4.2';
-    const t = '/srv/api/releases/.1.4.2.tar.gz';
-    expect(unpackScript(r, t)).toBe(
+  // r and t: the release and tarball as they appear inside single quotes (a quote in them written `'\''`).
+  it.each([
+    [
+      '/srv/api/releases/1.4.2',
+      '/srv/api/releases/.1.4.2.tar.gz',
+      '/srv/api/releases/1.4.2',
+      '/srv/api/releases/.1.4.2.tar.gz',
+    ],
+    [
+      './api/releases/v1+b.7',
+      './api/releases/.v1+b.7.tar.gz',
+      './api/releases/v1+b.7',
+      './api/releases/.v1+b.7.tar.gz',
+    ],
+    ["/it's/releases/1", "/it's/releases/.1.tar.gz", "/it'\\''s/releases/1", "/it'\\''s/releases/.1.tar.gz"],
+  ])('unpackScript(%j, %j)', (release, tarballPath, r, t) => {
+    expect(unpackScript(release, tarballPath)).toBe(
       lines(
         'set -e',
         `sha=$(sha256sum '${t}' | cut -d ' ' -f 1)`,
@@ -607,14 +606,19 @@ describe('removeReleaseScript and pruneReleasesScript', () => {
 });
 
 describe('stateScript and parseState', () => {
-  it('stateScript(dir)', () => {
-    const link = (p: string) => `"$(basename "$(readlink '/srv/api/${p}' 2>/dev/null)" 2>/dev/null)"`;
-    expect(stateScript('/srv/api')).toBe(
+  // d: the dir as it appears inside single quotes.
+  it.each([
+    ['/srv/api', '/srv/api'],
+    ['./api', './api'],
+    ["/srv/it's", "/srv/it'\\''s"],
+  ])('stateScript(%j)', (dir, d) => {
+    const link = (p: string) => `"$(basename "$(readlink '${d}/${p}' 2>/dev/null)" 2>/dev/null)"`;
+    expect(stateScript(dir)).toBe(
       lines(
-        `printf 'live=%s\\n' "$(cat '/srv/api/live' 2>/dev/null)"`,
+        `printf 'live=%s\\n' "$(cat '${d}/live' 2>/dev/null)"`,
         `printf 'blue=%s\\ngreen=%s\\n' ${link('slots/blue')} ${link('slots/green')}`,
         `printf 'current=%s\\nprevious=%s\\n' ${link('current')} ${link('previous')}`,
-        `printf 'releases=%s\\n' "$(ls -1t '/srv/api/releases' 2>/dev/null | grep -v '^\\.' | tr '\\n' ' ')"`,
+        `printf 'releases=%s\\n' "$(ls -1t '${d}/releases' 2>/dev/null | grep -v '^\\.' | tr '\\n' ' ')"`,
       ),
     );
   });

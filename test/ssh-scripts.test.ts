@@ -22,27 +22,13 @@ import {
   removeScript,
   sha256Script,
 } from '../activities/ssh/scripts';
+import { HOSTILE } from './support/hostile';
 
 /**
  * The ssh activities' shell scripts: the journal wrapper every command runs through, its kill and prune scripts, and
  * the upload's checksum and rename. Exact text for ordinary values, then each run under /bin/sh in a temp directory
  * with hostile values (which must reach the shell as one literal word). No sshd: the wrapper is plain POSIX sh.
  */
-
-/** Values that break a script that forgets to quote. `$HOSTILE_VAR` is set to `expanded` in the shell's environment. */
-const HOSTILE: Array<[string, string]> = [
-  ['a single quote', "it's"],
-  ['command substitution', '$(touch pwned)'],
-  ['backticks', '`touch pwned`'],
-  ['a newline', 'two\nlines'],
-  ['spaces', 'a b  c'],
-  ['a semicolon', 'x; touch pwned'],
-  ['&&', 'x && touch pwned'],
-  ['a leading dash', '-rf'],
-  ['a glob', '*'],
-  ['a variable', '$HOSTILE_VAR'],
-  ['double quotes and a backslash', '"q\\"'],
-];
 
 const lines = (...l: string[]) => l.join('\n');
 
