@@ -4,11 +4,9 @@ import type { DemoArtifact } from '../sandbox/artifacts';
 import type { Sandbox, SandboxHost } from '../sandbox/hosts';
 import type { SandboxNginx } from '../sandbox/nginx';
 import { startSandboxWorld } from '../sandbox/world';
-import { quote } from '../core/quote';
-import { fillTemplate } from '../core/template';
 import type { HostRef } from '../core/plan';
 import type { Undo } from './cleanup';
-import { upstreamConf } from '../runbooks/deploy/scripts';
+import * as scripts from '../runbooks/deploy/scripts';
 export { envFile } from '../runbooks/deploy/scripts';
 
 /** The environment and service every deploy of the bench targets. */
@@ -79,28 +77,23 @@ export async function startRollingWorld(
 
 /** The service directory on a host (the service's `dir` is relative: under the host's own dir). */
 export function serviceDir(world: RollingWorld, host: SandboxHost): string {
-  return world.service.dir.startsWith('/') ? world.service.dir : `${host.dir}/${world.service.dir}`;
+  return scripts.serviceDir(world.service.dir, host.dir);
 }
 
 /** A service command template rendered for `host` with the values Runway's rolling deploy gives it, each quoted. */
 export function renderFor(world: RollingWorld, template: string, host: SandboxHost, version: string): string {
-  const dir = serviceDir(world, host);
-  const values: Record<string, string> = {
-    version,
-    release: `${dir}/current`,
-    dir,
-    slot: '',
-    port: String(world.port),
-    address: host.address,
-    host: host.name,
-    service: SERVICE,
-    environment: ENVIRONMENT,
-  };
-  return fillTemplate(template, (name) => quote(values[name] ?? ''));
+  const values = scripts.instanceValues(
+    serviceDir(world, host),
+    { version, port: world.port },
+    host,
+    SERVICE,
+    ENVIRONMENT,
+  );
+  return scripts.renderCommand(template, values);
 }
 
 /** The upstream file as Runway writes it with every web host in rotation (the bench checks it after each deploy). */
 export function upstreamAllUp(world: RollingWorld): string {
   const hosts = world.web.map((h) => ({ name: h.name, address: h.address }) as HostRef);
-  return upstreamConf(world.nginx.upstreamName, hosts, world.port);
+  return scripts.upstreamConf(world.nginx.upstreamName, hosts, world.port);
 }
