@@ -1,11 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ensureSandboxUser, keygen, keygenPath, letTraverse, SANDBOX_USER } from './accounts';
 import { reserveAddresses, type AddressReservation } from './addresses';
+
+export { SANDBOX_USER };
 import { accepts, killTree, until } from './process';
 
 /** One sandbox host: a real `sshd` listening on its own loopback address, with its own host key and base dir. */
@@ -69,12 +72,8 @@ export interface SandboxOptions {
   port?: number;
 }
 
-/** The login user of sandbox hosts when they are started as root. */
-export const SANDBOX_USER = 'runway-sandbox';
-
 const SSHD = '/usr/sbin/sshd';
 const SETPRIV = '/usr/bin/setpriv';
-const MISSING = 'sshd not found: install Debian package openssh-server (apt-get install -y openssh-server)';
 const run = promisify(execFile);
 
 interface HostState {
@@ -87,26 +86,6 @@ interface HostState {
 // One process-wide 'exit' hook (not one per sandbox) so many sandboxes never trip MaxListeners.
 const live = new Set<ChildProcess>();
 let hooked = false;
-
-function keygenPath(): string {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin'];
-  const found = dirs.map((d) => path.join(d, 'ssh-keygen')).find((p) => existsSync(p));
-  if (!found || !existsSync(SSHD)) throw new Error(MISSING);
-  return found;
-}
-
-/** Creates a fresh ed25519 key pair at `file` (ssh-keygen would prompt before overwriting one). */
-async function keygen(
-  bin: string,
-  file: string,
-  comment: string,
-): Promise<Pick<SandboxHost, 'publicKey' | 'fingerprint'>> {
-  await Promise.all([rm(file, { force: true }), rm(`${file}.pub`, { force: true })]);
-  await run(bin, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
-  const publicKey = (await readFile(`${file}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
-  const { stdout } = await run(bin, ['-lf', `${file}.pub`]);
-  return { publicKey, fingerprint: stdout.trim().split(' ')[1] };
-}
 
 /** An sshd left behind by a previous run that was SIGKILLed would hold the address; reclaim it only if it is ours. */
 async function reapStale(s: HostState): Promise<void> {
@@ -285,46 +264,4 @@ async function start(
     startHost: (name) => launch(byName(name)),
     stop,
   };
-}
-
-/** Creates {@link SANDBOX_USER} (system user, `/bin/sh`, home under /var/lib) unless it exists. */
-async function ensureSandboxUser(): Promise<string> {
-  const exists = await run('id', ['-u', SANDBOX_USER]).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    const home = `/var/lib/${SANDBOX_USER}`;
-    // Password '*' rather than useradd's '!': sshd (without PAM) refuses a locked account even for key logins.
-    const args = [
-      '--system',
-      '--create-home',
-      '--home-dir',
-      home,
-      '--shell',
-      '/bin/sh',
-      '--password',
-      '*',
-      SANDBOX_USER,
-    ];
-    await run('useradd', args).catch((e: { stderr?: string; message: string }) => {
-      // Another process may have created it at the same moment; only a user that is still missing is an error.
-      return run('id', ['-u', SANDBOX_USER]).catch(() => {
-        throw new Error(`sandbox: cannot create user ${SANDBOX_USER}: ${e.stderr?.trim() || e.message}`);
-      });
-    });
-  }
-  return SANDBOX_USER;
-}
-
-/**
- * The sandbox user must reach its host dirs: the sandbox dir becomes 0755 and any ancestor lacking it gets o+x
- * (traverse only, nothing listed or read) — mkdtemp makes 0700 dirs.
- */
-async function letTraverse(dir: string): Promise<void> {
-  await chmod(dir, 0o755);
-  for (let parent = path.dirname(dir); parent !== path.dirname(parent); parent = path.dirname(parent)) {
-    const mode = (await stat(parent)).mode;
-    if ((mode & 0o001) === 0) await chmod(parent, (mode & 0o7777) | 0o001);
-  }
 }

@@ -15,6 +15,8 @@ import type { HostRef } from '../core/plan';
 import { connectClient, hostRef, runActivity, startWorker, startWorld, type TestWorld } from './support/harness';
 
 /** The activities on their own, against real sshd hosts and a real HTTP server. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('activities', () => {
   let world: TestWorld;
   let pool: SshPool;
@@ -66,7 +68,9 @@ describe('activities', () => {
       try {
         const failure = await runActivity(exec(), { host, command: 'true' }).catch((e: unknown) => e);
         expect(failure).not.toBeInstanceOf(ApplicationFailure);
-        expect((failure as Error).message).toMatch(/^ssh web-1 \(127\.0\.0\.111:2222\): ECONNREFUSED/);
+        expect((failure as Error).message).toMatch(
+          new RegExp(`^ssh web-1 \\(${escape(host.address)}:2222\\): ECONNREFUSED`),
+        );
       } finally {
         await world.sandbox.startHost('web-1');
       }

@@ -258,8 +258,13 @@ describe('runway deploy (CLI)', () => {
       expect(records[0]).toMatchObject({ version: '4.1.0', service: 'app', actor: 'octocat', status: 'failed' });
       expect(records[0].error).toMatch(/4\.1\.0 in \w+ is not healthy on 2 hosts/);
       // Each host's reason is the probe's own words, not the wrapper's "Activity task failed".
-      expect(records[0].error).toMatch(/web-1: http:\/\/127\.0\.0\.181:\d+\/health did not answer 200 within 8000 ms/);
-      expect(records[0].error).toMatch(/web-2: http:\/\/127\.0\.0\.182:\d+\/health did not answer 200 within 8000 ms/);
+      const [web1, web2] = w.world.sandbox.hosts.map((h) => escape(h.address));
+      expect(records[0].error).toMatch(
+        new RegExp(`web-1: http://${web1}:\\d+/health did not answer 200 within 8000 ms`),
+      );
+      expect(records[0].error).toMatch(
+        new RegExp(`web-2: http://${web2}:\\d+/health did not answer 200 within 8000 ms`),
+      );
       expect(records[0].error).not.toContain('Activity task failed');
       expect(blueGreenState(w)).toEqual(before);
       expect(await served()).toBe('version=4.0.0');
