@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError, InputError } from '../config';
 import { RUNBOOKS } from '../runbooks/registry';
-import { ConnectionError, LockedError, RefusedError } from './errors';
+import { ConnectionError, LockedError, RefusedError, SetupError } from './errors';
 import { ExitCode } from './outcome';
 
 type Action = (...args: never[]) => Promise<number>;
@@ -138,6 +138,7 @@ const INVALID = [
   ConnectionError,
   LockedError,
   RefusedError,
+  SetupError,
   WorkflowNotFoundError,
   WorkflowExecutionAlreadyStartedError,
 ];

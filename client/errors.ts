@@ -6,6 +6,11 @@ export class ConnectionError extends Error {
   override readonly name = 'ConnectionError';
 }
 
+/** The namespace cannot take a Runway run yet (its search attributes are missing): nothing was started. */
+export class SetupError extends Error {
+  override readonly name = 'SetupError';
+}
+
 /** A run refused an approval or rejection: the reason says why (not an approver, nothing awaits a decision). */
 export class RefusedError extends Error {
   override readonly name = 'RefusedError';

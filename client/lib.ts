@@ -15,10 +15,10 @@ import type { Approval, Decision, RunProgress, RunReport } from '../core/progres
 import { runAttributes, STATUS } from '../core/search-attributes';
 import type { TemporalTarget } from '../config/temporal';
 import { parseRunInput } from '../runbooks/registry';
-import { ConnectionError, LockedError, lockHolder, RefusedError } from './errors';
+import { ConnectionError, LockedError, lockHolder, RefusedError, SetupError } from './errors';
 import { ExitCode, failedOutcome, succeeded, type Outcome } from './outcome';
 
-export { ConnectionError, LockedError, RefusedError } from './errors';
+export { ConnectionError, LockedError, RefusedError, SetupError } from './errors';
 
 /** Options of {@link RunwayClient.start}. */
 export interface StartOptions {
@@ -29,6 +29,8 @@ export interface StartOptions {
   onWaiting?: (holder: string) => void;
   /** How long to wait for the worker's verdict on the plan (default {@link PLAN_VERDICT_MS}); 0 does not wait. */
   verdictMs?: number;
+  /** Told once when no worker has resolved the plan after {@link PLAN_PATIENCE_MS} (none polling the task queue?). */
+  onUnplanned?: (taskQueue: string) => void;
 }
 
 /**
@@ -40,6 +42,8 @@ const EARLY_CHECK =
 
 /** The search attribute status of a run a client started and no worker has planned yet. */
 export const PLANNING = 'planning';
+/** After this long without a verdict, `start` says it is still waiting for a worker. */
+export const PLAN_PATIENCE_MS = 3_000;
 /** How long `start` waits for a worker to accept or refuse the plan before returning without a verdict. */
 export const PLAN_VERDICT_MS = 20_000;
 
@@ -113,9 +117,17 @@ export class RunwayClient {
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: attributes,
         });
-        await this.verdict(handle, options.verdictMs ?? PLAN_VERDICT_MS);
+        await this.verdict(handle, options.verdictMs ?? PLAN_VERDICT_MS, options.onUnplanned);
         return handle;
       } catch (err) {
+        if (
+          /no mapping defined for search attribute/i.test(((err as Error).cause as Error | undefined)?.message ?? '')
+        ) {
+          throw new SetupError(
+            `namespace ${this.target.namespace} lacks Runway's search attributes: start \`runway worker\` once (it ` +
+              `registers them), or see its message for the \`temporal operator search-attribute create\` commands`,
+          );
+        }
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         const holder = this.handle(workflowId);
         const description = await holder.describe();
@@ -131,11 +143,15 @@ export class RunwayClient {
    * worker refused ends `invalid`: that becomes an {@link InputError} with the worker's message. Without a worker
    * polling, it returns after `ms` and the run starts when one does.
    */
-  private async verdict(handle: WorkflowHandle, ms: number): Promise<void> {
-    for (const deadline = Date.now() + ms; Date.now() < deadline; await pause(100)) {
+  private async verdict(handle: WorkflowHandle, ms: number, onUnplanned?: (taskQueue: string) => void): Promise<void> {
+    const started = Date.now();
+    let told = false;
+    for (const deadline = started + ms; Date.now() < deadline; await pause(100)) {
       const description = await handle.describe();
       if (description.status.name === 'RUNNING') {
         if (description.typedSearchAttributes.get(STATUS) !== PLANNING) return;
+        if (!told && Date.now() - started > PLAN_PATIENCE_MS) onUnplanned?.(this.target.taskQueue);
+        told ||= Date.now() - started > PLAN_PATIENCE_MS;
         continue;
       }
       const outcome = await this.wait(handle);

@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { ensureTemporal } from '../sandbox/bootstrap';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
-import { runCli, temporalAddress, type CliResult } from './support/harness';
+import { runCli, temporalAddress, waitFor, type CliResult } from './support/harness';
 import { rollingState, treeDigest } from './support/host-state';
 
 /** The real `runway` CLI, run from `cwd` with no `-c`: it reads `./runway.yml` there, as on a CI machine. */
@@ -93,5 +96,35 @@ describe('the CLI with only a temporal section', () => {
     expect(back.code).toBe(0);
     expect(JSON.parse(back.stdout).status).toBe('succeeded');
     expect(rollingState(w).hosts.map((h) => h.version)).toEqual(['1.0.0', '1.0.0']);
+  });
+
+  it('a namespace without Runway’s search attributes: exit 2 saying how to register them, nothing started', async () => {
+    const namespace = `bare-${Math.random().toString(36).slice(2, 8)}`;
+    const connection = await Connection.connect({ address: temporalAddress() });
+    try {
+      execFileSync(ensureTemporal(), [
+        'operator',
+        'namespace',
+        'create',
+        '--address',
+        temporalAddress(),
+        '-n',
+        namespace,
+      ]);
+      const env = { TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_NAMESPACE: namespace };
+      const result = await waitFor('the new namespace', async () => {
+        const r = await cliIn(ciDir, ['run', 'exec', '--input', '{"environment":"test","command":"true"}'], env);
+        return /Namespace .* is not found/.test(r.stderr) ? undefined : r;
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        `runway: namespace ${namespace} lacks Runway's search attributes: start \`runway worker\` once (it registers ` +
+          'them), or see its message for the `temporal operator search-attribute create` commands',
+      ]);
+      const count = await new Client({ connection, namespace }).workflow.count();
+      expect(count.count).toBe(0);
+    } finally {
+      await connection.close();
+    }
   });
 });

@@ -29,6 +29,11 @@ export async function withClient<T>(command: Command, fn: (runway: RunwayClient)
   }
 }
 
+/** Said on stderr while a started run waits for a worker to resolve its plan. */
+export function noWorkerYet(taskQueue: string): void {
+  console.error(`waiting for a worker to resolve the plan: is one polling task queue ${taskQueue}?`);
+}
+
 /** Prints how a run ended: the report as JSON, or its steps, the message and the link. */
 export function printOutcome(outcome: Outcome, json: boolean, link?: string): void {
   if (json) {

@@ -4,7 +4,7 @@ import { follow } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode } from '../outcome';
 import { writeStepSummary } from '../summary';
-import { printOutcome, withClient } from './common';
+import { noWorkerYet, printOutcome, withClient } from './common';
 
 interface RunOptions {
   environment: string;
@@ -74,6 +74,7 @@ async function startAndFollow(runway: RunwayClient, runbook: string, input: obje
   const handle = await runway.start(runbook, input, {
     waitLock: opts.waitLock,
     onWaiting: (holder) => console.error(`waiting for the lock: ${holder}`),
+    onUnplanned: noWorkerYet,
   });
   const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
   if (!opts.wait) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { follow } from '../follow';
 import { ExitCode } from '../outcome';
 import { renderOutputs } from '../render';
-import { printOutcome, withClient } from './common';
+import { noWorkerYet, printOutcome, withClient } from './common';
 
 interface ExecOptions {
   environment: string;
@@ -25,7 +25,7 @@ export async function exec(words: string[], opts: ExecOptions, command: Command)
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
   };
   return withClient(command, async (runway) => {
-    const handle = await runway.start('exec', input);
+    const handle = await runway.start('exec', input, { onUnplanned: noWorkerYet });
     const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
     if (opts.detach) {
       console.log(`started ${handle.workflowId}${link ? `\nrun: ${link}` : ''}`);

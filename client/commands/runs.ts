@@ -7,7 +7,7 @@ import { follow as followRun } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode, type Outcome } from '../outcome';
 import { renderLines } from '../render';
-import { printOutcome, printSteps, withClient } from './common';
+import { noWorkerYet, printOutcome, printSteps, withClient } from './common';
 
 /** `runway run <runbook> --input <json>`: validates, starts, and with `--wait` follows to the outcome. */
 export async function run(
@@ -17,7 +17,7 @@ export async function run(
 ): Promise<number> {
   const input = parseJson(opts.inputFile ? readFileSync(opts.inputFile, 'utf8') : (opts.input ?? '{}'));
   return withClient(command, async (runway) => {
-    const handle = await runway.start(runbook, input, { workflowId: opts.id });
+    const handle = await runway.start(runbook, input, { workflowId: opts.id, onUnplanned: noWorkerYet });
     const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
     if (!opts.wait) {
       console.log(`started ${handle.workflowId}${link ? `\nrun: ${link}` : ''}`);
