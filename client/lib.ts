@@ -148,12 +148,14 @@ export class RunwayClient {
     let told = false;
     for (const deadline = started + ms; Date.now() < deadline; await pause(100)) {
       const description = await handle.describe();
-      if (description.status.name === 'RUNNING') {
-        if (description.typedSearchAttributes.get(STATUS) !== PLANNING) return;
+      const status = description.typedSearchAttributes.get(STATUS);
+      if (description.status.name === 'RUNNING' && status === PLANNING) {
         if (!told && Date.now() - started > PLAN_PATIENCE_MS) onUnplanned?.(this.target.taskQueue);
         told ||= Date.now() - started > PLAN_PATIENCE_MS;
         continue;
       }
+      // Planned — unless it is `invalid`: refused, and still writing its Slack message and audit line.
+      if (description.status.name === 'RUNNING' && status !== 'invalid') return;
       const outcome = await this.wait(handle);
       if (outcome.exitCode === ExitCode.Invalid) throw new InputError(outcome.report?.error ?? outcome.message);
       return;

@@ -69,12 +69,10 @@ export function loadClientConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    if (missing && !explicit && !env.RUNWAY_CONFIG && env.TEMPORAL_ADDRESS) {
-      return { temporal: ClientConfigSchema.parse({}).temporal };
-    }
-    const reason = missing
-      ? 'file not found (or set TEMPORAL_ADDRESS to reach Temporal without one)'
-      : (err as Error).message;
+    const chosen = explicit !== undefined || env.RUNWAY_CONFIG !== undefined;
+    if (missing && !chosen && env.TEMPORAL_ADDRESS) return { temporal: ClientConfigSchema.parse({}).temporal };
+    const hint = chosen ? '' : ' (or set TEMPORAL_ADDRESS to reach Temporal without one)';
+    const reason = missing ? `file not found${hint}` : (err as Error).message;
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: reason }]);
   }
   const { doc, at } = parseYaml(text, file);

@@ -52,6 +52,11 @@ describe('the CLI with only a temporal section', () => {
 
   it('runway deploy --wait from that directory deploys, on the worker’s config', async () => {
     expect(readFileSync(join(ciDir, 'runway.yml'), 'utf8')).not.toMatch(/ssh|services|artifact/);
+    const checked = await cliIn(ciDir, ['config', 'check']);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout.trim()).toBe(
+      `${join(ciDir, 'runway.yml')}: ok (temporal only: a client's config; hosts and services are in the worker's)`,
+    );
     const result = await cliIn(ciDir, ['deploy', 'app', '1.0.0', '-e', 'test', '--wait', '--as', 'ci']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
-import { configPath, loadConfig } from '../../config';
+import { loadClientConfig } from '../../config';
 import { ExitCode } from '../outcome';
 import { configFileOf } from './common';
 
-/** `runway config check [file]`: exit 0 with a one-line summary, or a ConfigError (exit 2, one line per problem). */
+/**
+ * `runway config check [file]`: exit 0 with a one-line summary, or a ConfigError (exit 2, one line per problem). A
+ * file with only a `temporal:` section is a client's (a CI machine's); any other is checked whole, as the worker would.
+ */
 export async function check(file: string | undefined, _opts: unknown, command: Command): Promise<number> {
-  const loaded = loadConfig(file ? configPath(file) : configFileOf(command));
+  const config = loadClientConfig(file ?? configFileOf(command));
+  if (!config.full) {
+    console.log(`${config.file}: ok (temporal only: a client's config; hosts and services are in the worker's)`);
+    return ExitCode.Succeeded;
+  }
+  const loaded = config.full;
   const envs = Object.values(loaded.config.environments);
   const hosts = envs.reduce((n, env) => n + Object.keys(env.hosts).length, 0);
   console.log(
