@@ -1,10 +1,11 @@
 /**
  * The real local world the demo, the tests and the benchmarks run against: sshd hosts on loopback addresses of their
- * own (`hosts.ts`, addresses reserved machine-wide by `addresses.ts`), nginx as a load balancer (`nginx.ts`), the demo
- * app's release tarballs and `services:` entry (`artifacts.ts`, `demo-service.ts`), a runway.yml for the hosts
- * (`config.ts`), and all of it together as one world of web hosts behind nginx (`world.ts`). Beside them: live HTTP
- * load (`load.ts`), process helpers (`process.ts`), the Temporal dev servers (`dev-server.ts`, `test-server.ts`), the
- * bootstrap that installs what is missing (`bootstrap.ts`), and `npm run demo` itself (`demo.ts`).
+ * own (`hosts.ts`; addresses reserved machine-wide by `addresses.ts`; their login user and keys in `accounts.ts`),
+ * nginx as a load balancer (`nginx.ts`), the demo app's release tarballs and `services:` entry (`artifacts.ts`,
+ * `demo-service.ts`), a runway.yml for the hosts (`config.ts`), and all of it together as one world of web hosts behind
+ * nginx (`world.ts`). Beside them: live HTTP load (`load.ts`), process helpers (`process.ts`), the Temporal dev servers
+ * (`dev-server.ts`, `test-server.ts`), the bootstrap that installs what is missing (`bootstrap.ts`), and `npm run demo`
+ * itself (`demo.ts`). Nothing here is needed by a worker or a client in production.
  */
 export { reserveAddresses, type AddressReservation, type ReserveOptions } from './addresses';
 export { SANDBOX_USER, startSandbox, type Sandbox, type SandboxHost, type SandboxOptions } from './hosts';
