@@ -1,9 +1,10 @@
+import type { ServiceConfig } from '../config';
 import type { SandboxNginx } from './nginx';
 
 /** How the demo service is deployed: its strategy, ports, and where its artifacts are built. */
 export interface DemoServiceOptions {
   name?: string;
-  strategy: 'blue-green' | 'rolling';
+  strategy: ServiceConfig['strategy'];
   nginx: SandboxNginx;
   artifactsDir: string;
   /** Fetch releases over HTTP from here (`<url>/demo-app-<version>.tar.gz` and its `.sha256`) instead of uploading. */
