@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import type { HostRef } from '../core/plan';
+import { linkScript, releasePaths, stateScript, unpackScript } from '../runbooks/deploy/scripts';
 import type { RunwayClient } from '../client/lib';
 import { createRunwayWorker } from '../worker';
 import { fakeFetch, fakeHosts, shell, type FakeHosts } from './support/fake-hosts';
@@ -73,13 +74,15 @@ describe('a rolling deploy over 500 hosts (fake activities)', () => {
         '',
       ].join('\n'),
     );
+    const { release, tarball } = releasePaths(DIR, NEW);
+    const unpack = unpackScript(release, tarball);
     hosts = fakeHosts((host: HostRef, command: string) => {
       if (host.name === 'lb-1') return shell(command);
       // Every web host runs OLD, with the release before it as `previous`.
-      if (command.includes("printf 'live=%s")) {
+      if (command === stateScript(DIR)) {
         return { stdout: `live=\nblue=\ngreen=\ncurrent=${OLD}\nprevious=0.9.0\nreleases=${OLD} 0.9.0 \n` };
       }
-      if (command.includes('echo created')) return { stdout: 'created\n' };
+      if (command === unpack) return { stdout: 'created\n' };
       return {};
     });
     const fetch = fakeFetch((url) =>
@@ -125,9 +128,12 @@ describe('a rolling deploy over 500 hosts (fake activities)', () => {
 
     // Each host's last switch of `current`: every host of batches 1–7 ends back on OLD, and the batches went back
     // newest first — all of batch k before any of batch k-1.
-    const switches = hosts.log.filter((r) => r.host.startsWith('web-') && /\/current\.runway-new'/.test(r.command));
+    const switchTo = (version: string) => linkScript(DIR, 'current', version);
     const last = new Map<string, { seq: number; to: string }>();
-    for (const r of switches) last.set(r.host, { seq: r.seq, to: /'releases\/([^']+)'/.exec(r.command)![1] });
+    for (const r of hosts.log.filter((r) => r.host.startsWith('web-'))) {
+      const to = [OLD, NEW].find((v) => r.command.includes(switchTo(v)));
+      if (to) last.set(r.host, { seq: r.seq, to });
+    }
     const touched = [...last.keys()];
     expect(new Set(touched.map(batchOf))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7]));
     expect(touched).toHaveLength(70);
