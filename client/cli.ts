@@ -148,6 +148,12 @@ function exitCodeOf(err: unknown): number {
   return INVALID.some((type) => err instanceof type) ? ExitCode.Invalid : ExitCode.Failed;
 }
 
+// `runway runbooks | head -1`: a reader that goes away is no error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
   for (const line of message.split('\n')) console.error(`runway: ${line}`);

@@ -1,41 +1,6 @@
 import { appendFileSync } from 'node:fs';
+import { markdownSummary } from '../core/run-summary';
 import type { Outcome } from './outcome';
-
-const MARK: Record<string, string> = {
-  succeeded: '✅',
-  undone: '↩️',
-  failed: '❌',
-  'undo-failed': '🆘',
-  running: '⏳',
-};
-
-/** A Markdown summary of a run for a CI job page: outcome, steps with their hosts, approvals, undelivered messages. */
-export function markdownSummary(outcome: Outcome, link?: string): string {
-  const report = outcome.report;
-  const title = report
-    ? `${report.runbook} ${[report.labels.service, report.labels.version].filter(Boolean).join(' ')} → ${report.environment}`
-    : 'runway';
-  const lines = [`### ${title}: ${outcome.status} (exit ${outcome.exitCode})`, '', outcome.message, ''];
-  if (report?.steps.length) {
-    lines.push('| step | status | hosts |', '|---|---|---|');
-    for (const step of report.steps) {
-      const hosts = Object.entries(step.hosts)
-        .map(([name, h]) => `${name}: ${h.status}`)
-        .join(', ');
-      lines.push(`| ${step.name.replace(/\|/g, '\\|')} | ${MARK[step.status] ?? ''} ${step.status} | ${hosts} |`);
-    }
-    lines.push('');
-  }
-  for (const a of report?.approvals ?? [])
-    lines.push(`- ${a.gate}: ${a.decision}${a.by ? ` by ${a.by}` : ''} at ${a.at}`);
-  if (report?.notifications?.undelivered.length) {
-    lines.push(
-      `- Slack: ${report.notifications.undelivered.length} message(s) undelivered, retried by ${report.notifications.retriedBy}`,
-    );
-  }
-  if (link ?? report?.url) lines.push('', `[The run in Temporal](${link ?? report?.url})`);
-  return lines.join('\n') + '\n';
-}
 
 /** Appends the summary to `$GITHUB_STEP_SUMMARY` when the CLI runs in GitHub Actions. */
 export function writeStepSummary(outcome: Outcome, link?: string, env: NodeJS.ProcessEnv = process.env): void {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as shipped from '../runbooks';
 import { INPUT_SCHEMAS, parseRunInput, RUNBOOKS } from '../runbooks/registry';
 import { runCli } from './support/harness';
@@ -48,5 +51,19 @@ describe('the runbook registry', () => {
     expect(parsed.find((r) => r.type === 'deploy')?.input.properties).toHaveProperty('version');
     const help = await runCli(['run', '--help']);
     for (const r of RUNBOOKS) expect(help.stdout).toContain(`${r.type.padEnd(16)} ${r.description}`);
+  });
+
+  it('the CLI refuses a bad runbook or input before it reads any config or reaches Temporal', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'runway-noconfig-'));
+    const env = { RUNWAY_CONFIG: undefined, TEMPORAL_ADDRESS: undefined };
+    const unknown = await runCli(['run', 'nope', '--input', '{}'], env, empty);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toEqual([
+      `runway: unknown runbook "nope" (known: ${RUNBOOKS.map((r) => r.type).join(', ')})`,
+    ]);
+    const version = await runCli(['deploy', 'app', '1.0;touch x', '-e', 'prod'], env, empty);
+    expect(version.code).toBe(2);
+    expect(version.stderr).toMatch(/^runway: input\.version: expected a version of letters/);
+    expect(version.stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configPath } from '../../config';
+import { parseRunInput } from '../../runbooks/registry';
 import { RunwayClient } from '../lib';
 import type { Outcome } from '../outcome';
 import { renderLines } from '../render';
@@ -27,6 +28,11 @@ export async function withClient<T>(command: Command, fn: (runway: RunwayClient)
   } finally {
     await runway.close();
   }
+}
+
+/** Refuses a bad input before any config is read or Temporal reached, in the words the worker would use. */
+export function checkInput(runbook: string, input: unknown): void {
+  parseRunInput(runbook, input);
 }
 
 /** Said on stderr while a started run waits for a worker to resolve its plan. */

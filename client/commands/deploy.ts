@@ -4,7 +4,7 @@ import { follow } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode } from '../outcome';
 import { writeStepSummary } from '../summary';
-import { noWorkerYet, printOutcome, withClient } from './common';
+import { checkInput, noWorkerYet, printOutcome, withClient } from './common';
 
 interface RunOptions {
   environment: string;
@@ -28,6 +28,7 @@ export async function deploy(
   command: Command,
 ): Promise<number> {
   const input = { environment: opts.environment, service, version, actor: actorOf(opts), ...extras(opts) };
+  checkInput('deploy', input);
   return withClient(command, (runway) => startAndFollow(runway, 'deploy', input, opts));
 }
 
@@ -40,6 +41,7 @@ export async function rollback(service: string, opts: RunOptions & { to?: string
     ...(opts.to ? { to: opts.to } : {}),
     ...extras(opts),
   };
+  checkInput('rollback', input);
   return withClient(command, (runway) => startAndFollow(runway, 'rollback', input, opts));
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { follow } from '../follow';
 import { ExitCode } from '../outcome';
 import { renderOutputs } from '../render';
-import { noWorkerYet, printOutcome, withClient } from './common';
+import { checkInput, noWorkerYet, printOutcome, withClient } from './common';
 
 interface ExecOptions {
   environment: string;
@@ -24,6 +24,7 @@ export async function exec(words: string[], opts: ExecOptions, command: Command)
     ...(opts.batch ? { batchSize: /^\d+$/.test(opts.batch) ? Number(opts.batch) : opts.batch } : {}),
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
   };
+  checkInput('exec', input);
   return withClient(command, async (runway) => {
     const handle = await runway.start('exec', input, { onUnplanned: noWorkerYet });
     const link = runway.link(handle.workflowId, handle.firstExecutionRunId);

@@ -7,7 +7,7 @@ import { follow as followRun } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode, type Outcome } from '../outcome';
 import { renderLines } from '../render';
-import { noWorkerYet, printOutcome, printSteps, withClient } from './common';
+import { checkInput, noWorkerYet, printOutcome, printSteps, withClient } from './common';
 
 /** `runway run <runbook> --input <json>`: validates, starts, and with `--wait` follows to the outcome. */
 export async function run(
@@ -16,6 +16,7 @@ export async function run(
   command: Command,
 ): Promise<number> {
   const input = parseJson(opts.inputFile ? readFileSync(opts.inputFile, 'utf8') : (opts.input ?? '{}'));
+  checkInput(runbook, input);
   return withClient(command, async (runway) => {
     const handle = await runway.start(runbook, input, { workflowId: opts.id, onUnplanned: noWorkerYet });
     const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
