@@ -9,7 +9,14 @@
  */
 import type { z } from 'zod';
 import type { LoadedConfig } from '../config';
-import type { ExecRequest, ExecResult, UploadRequest, UploadResult } from '../core/plan';
+import type {
+  ExecRequest,
+  ExecResult,
+  TransferRequest,
+  TransferResult,
+  UploadRequest,
+  UploadResult,
+} from '../core/plan';
 import { INPUT_SCHEMAS } from '../runbooks/registry';
 import { createAudit } from './audit';
 import { createHttpProbe } from './http-probe';
@@ -18,6 +25,8 @@ import { createSlack } from './slack';
 import { createExec } from './ssh/exec';
 import type { SshPool } from './ssh/pool';
 import { createUpload } from './ssh/upload';
+import { createTransfer } from './ssh/transfer';
+import { createDrillLog } from './drill-log';
 
 /** How commands and files reach hosts. */
 export interface HostAccess {
@@ -25,6 +34,8 @@ export interface HostAccess {
   exec(request: ExecRequest): Promise<ExecResult>;
   /** Puts a worker file on a host, verified by sha256 there. */
   upload(request: UploadRequest): Promise<UploadResult>;
+  /** Copies a file between hosts through the worker, verified by sha256 on the target. */
+  transfer?(request: TransferRequest): Promise<TransferResult>;
 }
 
 export interface ActivityDeps {
@@ -40,7 +51,7 @@ export interface ActivityDeps {
 
 /** The real hosts: commands through the journal wrapper and uploads over SFTP, on pooled ssh connections. */
 export function sshHosts(pool: SshPool, commandTimeoutMs: number): HostAccess {
-  return { exec: createExec({ pool, commandTimeoutMs }), upload: createUpload(pool) };
+  return { exec: createExec({ pool, commandTimeoutMs }), upload: createUpload(pool), transfer: createTransfer(pool) };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -48,6 +59,11 @@ export function createActivities(deps: ActivityDeps) {
     resolvePlan: createResolvePlan({ config: deps.config, inputSchemas: deps.inputSchemas ?? INPUT_SCHEMAS }),
     sshExec: (request: ExecRequest): Promise<ExecResult> => deps.hosts.exec(request),
     sshUpload: (request: UploadRequest): Promise<UploadResult> => deps.hosts.upload(request),
+    sshTransfer: (request: TransferRequest): Promise<TransferResult> => {
+      if (!deps.hosts.transfer) throw new Error('these hosts cannot copy files between them');
+      return deps.hosts.transfer(request);
+    },
+    ...createDrillLog(deps.config),
     httpProbe: createHttpProbe(deps.fetch ?? fetch),
     slackSend: createSlack(deps.config),
     audit: createAudit(deps.config),

@@ -5,6 +5,7 @@ import type { HostRef, Plan, PlanRequest } from '../core/plan';
 import { FailureType } from '../core/failures';
 import { INPUT_SCHEMAS } from '../runbooks/registry';
 import { servicePlan, type ServicePlanOptions } from './service-plan';
+import { backupScope, isBackupInput } from './backup-plan';
 
 /** What plan resolution needs: the current config (read at each run start) and the runbooks' input schemas. */
 export interface PlanDeps {
@@ -43,34 +44,28 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
   const { schemas = INPUT_SCHEMAS, artifact = true, where } = options;
   const input = validateRunInput<Record<string, unknown> & { environment: string }>(schemas, runbook, rawInput);
   const { config } = loaded;
-  const environment = config.environments[input.environment];
-  if (!environment) {
+  const scope = isBackupInput(runbook, input) ? backupScope(loaded, input, (env) => hostsOf(config, env)) : undefined;
+  if (scope && scope.environment) input.environment = scope.environment;
+  const environment = scope && !scope.environment ? undefined : config.environments[input.environment];
+  if (!environment && !scope) {
     const known = Object.keys(config.environments).sort().join(', ') || 'none';
     throw new InputError(`input.environment: unknown environment "${input.environment}" (known: ${known})`);
   }
-  const hosts: HostRef[] = Object.entries(environment.hosts).map(([name, host]) => ({
-    name,
-    address: host.address,
-    port: host.port ?? config.ssh.port,
-    user: host.user ?? config.ssh.user,
-    roles: host.roles,
-    dir: host.dir ?? '.',
-    journalDir: host.journalDir ?? (host.dir ? `${host.dir}/.runway/journal` : config.ssh.journalDir),
-  }));
+  const hosts = environment ? hostsOf(config, input.environment) : [];
   checkTargets(input, hosts);
   const { devServer, address, namespace, uiUrl } = config.temporal;
   const service =
     typeof input.service === 'string'
       ? servicePlan(loaded, input as Parameters<typeof servicePlan>[1], hosts, { artifact, where })
       : undefined;
-  const approval = environment.approval?.required ? environment.approval : undefined;
+  const approval = environment?.approval?.required ? environment.approval : undefined;
   const slack = config.notify.slack;
   return {
     runbook,
-    environment: input.environment,
+    environment: input.environment ?? '',
     input,
     hosts,
-    concurrency: environment.concurrency,
+    concurrency: environment?.concurrency ?? 10,
     timing: {
       heartbeatTimeout: config.ssh.heartbeatTimeout,
       commandTimeout: config.ssh.commandTimeout,
@@ -79,9 +74,28 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
     uiUrl: uiUrl ?? (address === 'embedded' ? `http://localhost:${devServer.uiPort}` : undefined),
     namespace,
     service,
+    ...(scope && { backup: scope.backup, drill: scope.drill, backups: scope.backups }),
     approval: approval && { approvers: approval.approvers, timeout: approval.timeout },
     notify: slack && { slack: { channel: slack.channel, deliveryWindow: slack.deliveryWindow } },
   };
+}
+
+/** An environment's hosts as the plan carries them: config with defaults filled in. */
+function hostsOf(config: LoadedConfig['config'], name: string): HostRef[] {
+  const environment = config.environments[name];
+  if (!environment) {
+    const known = Object.keys(config.environments).sort().join(', ') || 'none';
+    throw new InputError(`input.environment: unknown environment "${name}" (known: ${known})`);
+  }
+  return Object.entries(environment.hosts).map(([hostName, host]) => ({
+    name: hostName,
+    address: host.address,
+    port: host.port ?? config.ssh.port,
+    user: host.user ?? config.ssh.user,
+    roles: host.roles,
+    dir: host.dir ?? '.',
+    journalDir: host.journalDir ?? (host.dir ? `${host.dir}/.runway/journal` : config.ssh.journalDir),
+  }));
 }
 
 /** A role or host list in the input must name something that exists, or nothing starts. */

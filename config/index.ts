@@ -6,6 +6,7 @@
  */
 export * from './schema';
 export * from './services';
+export * from './backups';
 export * from './errors';
 export * from './load';
 export * from './issues';

@@ -99,6 +99,61 @@ export const RollbackInputSchema = z
 export type RollbackParams = z.input<typeof RollbackInputSchema>;
 export type RollbackInput = z.output<typeof RollbackInputSchema>;
 
+/** The fields of a backup runbook's input: the environment comes from the set (or drill) unless given to check it. */
+const backupBase = {
+  environment: NameSchema.optional().describe("defaults to the set's environment; when given, must be it"),
+  timeout: DurationSchema.optional().describe('roll back and stop if the run takes longer'),
+  actor,
+};
+
+/** A copy's id, as `runway backups status` and the manifests name it: `<set>-<UTC stamp>-<suffix>`. */
+export const CopyIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'expected a copy id such as app-db-20261201T020000Z-1a2b3c');
+
+/** Input of `backup`: take a copy of a set now. */
+export const BackupInputSchema = z
+  .strictObject({ ...backupBase, set: NameSchema.describe('backup set from runway.yml') })
+  .transform(withTimeoutMs);
+export type BackupParams = z.input<typeof BackupInputSchema>;
+/** As the runbook sees it: the plan has filled in the set's environment. */
+export type BackupInput = z.output<typeof BackupInputSchema> & { environment: string };
+
+/** Input of `backupVerify`: restore-test a copy (default: the newest) of a set. */
+export const BackupVerifyInputSchema = z
+  .strictObject({
+    ...backupBase,
+    set: NameSchema.describe('backup set from runway.yml'),
+    copy: CopyIdSchema.optional().describe('the copy to verify (default: the newest)'),
+  })
+  .transform(withTimeoutMs);
+export type BackupVerifyParams = z.input<typeof BackupVerifyInputSchema>;
+/** As the runbook sees it: the plan has filled in the set's environment. */
+export type BackupVerifyInput = z.output<typeof BackupVerifyInputSchema> & { environment: string };
+
+/** Input of `drDrill`: restore the newest verified copy into the DR target, start the app, measure RTO and RPO. */
+export const DrillInputSchema = z
+  .strictObject({
+    ...backupBase,
+    drill: NameSchema.describe('drill from runway.yml'),
+    copy: CopyIdSchema.optional().describe('the copy to restore (default: the newest verified one)'),
+  })
+  .transform(withTimeoutMs);
+export type DrillParams = z.input<typeof DrillInputSchema>;
+/** As the runbook sees it: the plan has filled in the set's environment. */
+export type DrillInput = z.output<typeof DrillInputSchema> & { environment: string };
+
+/** Input of `backupStatus`: the state of every set (or the named ones) and the last drills. Reads only. */
+export const BackupStatusInputSchema = z
+  .strictObject({
+    sets: z.array(NameSchema).optional().describe('sets to report (default: all)'),
+    drills: z.number().int().min(0).max(1000).default(10).describe('how many of the last drills to include'),
+    timeout: DurationSchema.optional(),
+  })
+  .transform(withTimeoutMs);
+export type BackupStatusParams = z.input<typeof BackupStatusInputSchema>;
+export type BackupStatusInput = z.output<typeof BackupStatusInputSchema> & { environment: string };
+
 /**
  * Validates a runbook input against its schema in `schemas` (by workflow type; see `runbooks/registry/`); throws
  * {@link InputError} with one `input.path: message` line per problem.

@@ -64,5 +64,50 @@ const strategyNeeds: Rule = (config) => {
   return problems;
 };
 
+/** A backup set's and a drill's environment, hosts and roles must exist; a drill names an existing set. */
+const backupReferences: Rule = (config) => {
+  const problems: ReturnType<Rule> = [];
+  const place = (at: (string | number)[], envName: string, ref: { host?: string; role?: string }) => {
+    const env = config.environments[envName];
+    if (!env) return;
+    const hosts = Object.entries(env.hosts);
+    if (ref.host !== undefined && !env.hosts[ref.host])
+      problems.push({ path: [...at, 'host'], message: `no host "${ref.host}" in environment ${envName}` });
+    if (ref.role !== undefined && !hosts.some(([, h]) => h.roles.includes(ref.role!)))
+      problems.push({ path: [...at, 'role'], message: `no host in environment ${envName} has role "${ref.role}"` });
+  };
+  for (const [name, set] of Object.entries(config.backups)) {
+    const at = ['backups', name];
+    if (!config.environments[set.environment]) {
+      const known = Object.keys(config.environments).sort().join(', ') || 'none';
+      problems.push({
+        path: [...at, 'environment'],
+        message: `unknown environment "${set.environment}" (known: ${known})`,
+      });
+      continue;
+    }
+    place(at, set.environment, set);
+    if (set.copyTo) place([...at, 'copyTo'], set.environment, set.copyTo);
+  }
+  for (const [name, drill] of Object.entries(config.drills)) {
+    const at = ['drills', name];
+    const set = config.backups[drill.backup];
+    if (!set) {
+      const known = Object.keys(config.backups).sort().join(', ') || 'none';
+      problems.push({ path: [...at, 'backup'], message: `unknown backup set "${drill.backup}" (known: ${known})` });
+      continue;
+    }
+    place([...at, 'target'], set.environment, drill.target);
+    if (set.kind === 'postgres' && !drill.target.database)
+      problems.push({
+        path: [...at, 'target', 'database'],
+        message: 'a postgres drill needs the database to restore into',
+      });
+    if (drill.smoke.some((c) => 'http' in c) && drill.app?.port === undefined)
+      problems.push({ path: [...at, 'app', 'port'], message: 'http smoke checks need app.port' });
+  }
+  return problems;
+};
+
 /** Every cross-field rule, run after the schema accepted the file. */
-export const RULES: Rule[] = [sshCredentials, uniqueEndpoints, externalOnly, strategyNeeds];
+export const RULES: Rule[] = [sshCredentials, uniqueEndpoints, externalOnly, strategyNeeds, backupReferences];

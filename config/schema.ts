@@ -3,6 +3,7 @@ import { DurationSchema } from './duration';
 import { NameSchema } from './names';
 import { SecretRefSchema } from './secret';
 import { ServiceSchema, type ServiceConfig } from './services';
+import { BackupSetSchema, DrillSchema, SchedulesSchema } from './backups';
 
 export { NameSchema };
 
@@ -113,6 +114,11 @@ export const NotifySchema = z.strictObject({
 
 export const AuditSchema = z.strictObject({
   file: z.string().min(1).default('.runway/audit.jsonl').describe('JSON-lines audit log on the worker machine'),
+  drills: z
+    .string()
+    .min(1)
+    .default('.runway/drills.jsonl')
+    .describe('JSON-lines log of every DR drill (RTO, RPO, objectives) on the worker machine'),
 });
 
 export const RunwayConfigSchema = z.strictObject({
@@ -120,6 +126,9 @@ export const RunwayConfigSchema = z.strictObject({
   ssh: SshSchema,
   environments: z.record(NameSchema, EnvironmentSchema),
   services: z.record(NameSchema, ServiceSchema).default({}),
+  backups: z.record(NameSchema, BackupSetSchema).default({}),
+  drills: z.record(NameSchema, DrillSchema).default({}),
+  schedules: SchedulesSchema.prefault({}),
   notify: NotifySchema.prefault({}),
   audit: AuditSchema.prefault({}),
 });

@@ -12,6 +12,8 @@ export const FailureType = {
   CommandFailed: 'CommandFailed',
   StepTimedOut: 'StepTimedOut',
   Rejected: 'Rejected',
+  VerificationFailed: 'VerificationFailed',
+  ObjectivesMissed: 'ObjectivesMissed',
   // The activities' own, which retrying cannot fix:
   SlackRejected: 'SlackRejected',
   SlackNotConfigured: 'SlackNotConfigured',
@@ -32,6 +34,11 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
  */
 export function invalidInput(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.InvalidInput, message, nonRetryable: true });
+}
+
+/** A check that ran and found something wrong (a backup that does not restore as its manifest says, a drill too slow). */
+export function checkFailed(type: 'VerificationFailed' | 'ObjectivesMissed', message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 /** True when a failure (or what a workflow caught) is an {@link invalidInput}. */

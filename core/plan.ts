@@ -3,6 +3,8 @@
  * `config/` wherever config is their source: a config section reaches the runbooks as the schema parsed it.
  */
 import type { ApprovalConfig, HostConfig, ServiceConfig, SlackConfig, SshConfig } from '../config/schema';
+import type { SecretRef } from '../config/secret';
+import type { BackupSetConfig, DrillConfig } from '../config/backups';
 
 /** One host of the resolved plan, as an activity needs it to connect: its config with defaults filled in. No secret. */
 export type HostRef = { name: string } & Required<
@@ -22,6 +24,27 @@ export interface ServicePlan {
   artifact?: ResolvedArtifact;
 }
 
+/** A backup set as its runbooks need it: its config as parsed (secrets as references), the host and dir of copies. */
+export interface BackupPlan {
+  name: string;
+  environment: string;
+  config: BackupSetConfig;
+  /** The host holding the data and the copies. */
+  host: HostRef;
+  /** Where the copies live on that host (absolute, or relative to the login home). */
+  dir: string;
+  copyTo?: { host: HostRef; dir: string };
+}
+
+/** A DR drill: its config, the set it restores, the DR host and a work dir there unique to the drill. */
+export interface DrillPlan {
+  name: string;
+  config: DrillConfig;
+  target: HostRef;
+  /** Where the copy is brought (and, for files, restored) on the DR host. */
+  dir: string;
+}
+
 /** Everything a run needs from config, resolved once by an activity and so recorded in the history. */
 export interface Plan<I = Record<string, unknown>> {
   runbook: string;
@@ -35,6 +58,11 @@ export interface Plan<I = Record<string, unknown>> {
   uiUrl?: string;
   namespace: string;
   service?: ServicePlan;
+  /** The set a backup, verify or drill acts on. */
+  backup?: BackupPlan;
+  drill?: DrillPlan;
+  /** Every set a status report reads. */
+  backups?: BackupPlan[];
   /** Present when the environment requires an approval before traffic moves. */
   approval?: Pick<ApprovalConfig, 'approvers' | 'timeout'>;
   /** Where the run is announced; the token stays on the worker. */
@@ -53,6 +81,12 @@ export interface ExecRequest {
   command: string;
   /** Kill the command if it runs longer than this (ms); defaults to the plan's command timeout. */
   timeoutMs?: number;
+  /**
+   * Environment variables the command gets from secret references, resolved by the activity on the worker and sent
+   * over the ssh channel's stdin: the values never enter the history, a command line or a log, and are redacted from
+   * the output tails.
+   */
+  secrets?: Record<string, SecretRef>;
 }
 
 /** The outcome of a command that ran (whatever its exit code). */
@@ -84,6 +118,22 @@ export interface UploadResult {
   sha256: string;
   bytes: number;
   /** True when the host already had the file with this sha256. */
+  unchanged: boolean;
+}
+
+/** A file copied from one host to another through the worker, verified by sha256 on the target. */
+export interface TransferRequest {
+  from: HostRef;
+  fromPath: string;
+  to: HostRef;
+  toPath: string;
+  /** The expected sha256; default: the source file's, read on the source host. */
+  sha256?: string;
+}
+
+export interface TransferResult {
+  bytes: number;
+  /** True when the target already had the file with this sha256. */
   unchanged: boolean;
 }
 

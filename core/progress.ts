@@ -54,6 +54,8 @@ export interface RunProgress {
   url?: string;
   /** service, version, actor — whatever the input named; also search attributes. */
   labels: Record<string, string>;
+  /** What the runbook found or measured, e.g. a backup's copy id or a drill's RTO and RPO. */
+  result?: Record<string, unknown>;
   /** Every decision at an approval gate, in order. */
   approvals?: Approval[];
   /** Slack messages not delivered by the end of the run, and the workflow that keeps retrying them. */

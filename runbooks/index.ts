@@ -10,4 +10,8 @@ export { deploy } from './deploy';
 export { deployBlueGreen } from './deploy-blue-green';
 export { deployRolling } from './deploy-rolling';
 export { rollback } from './rollback';
+export { backup } from './backup';
+export { backupVerify } from './backup-verify';
+export { drDrill } from './dr-drill';
+export { backupStatus } from './backup-status';
 export { deliverNotifications } from '../workflows/deliver-notifications';

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { installedPostgresBin } from './postgres';
 
 /** The repository root (where `.runway/` lives). */
 export const ROOT = resolve(__dirname, '..');
@@ -12,6 +13,8 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.
 export interface Need {
   command: string;
   pkg: string;
+  /** Decides instead of looking `command` up, for tools outside PATH (then `command` only names them). */
+  present?: () => boolean;
 }
 
 /** What the tests and the demo need from Debian. */
@@ -19,6 +22,16 @@ export const TEST_NEEDS: Need[] = [
   { command: '/usr/sbin/sshd', pkg: 'openssh-server' },
   { command: 'ssh', pkg: 'openssh-client' },
   { command: 'ssh-keygen', pkg: 'openssh-client' },
+  // The server lives outside PATH, one bin dir per major version; pgbench comes with it (and /usr/bin/pgbench is only
+  // postgresql-client-common's wrapper, present without it).
+  {
+    command: '/usr/lib/postgresql/<version>/bin/{initdb,pg_ctl,pgbench}',
+    pkg: 'postgresql',
+    present: () => existsSync(join(installedPostgresBin() ?? '/nonexistent', 'pgbench')),
+  },
+  { command: 'psql', pkg: 'postgresql-client' },
+  { command: 'pg_dump', pkg: 'postgresql-client' },
+  { command: 'pg_restore', pkg: 'postgresql-client' },
 ];
 
 function executable(path: string): boolean {
@@ -78,7 +91,8 @@ export function ensureTemporal(log: (line: string) => void = console.error): str
  * saying exactly what to install. Quick when everything is there.
  */
 export function ensurePackages(needs: Need[], log: (line: string) => void = console.error): void {
-  const missing = [...new Set(needs.filter((n) => !which(n.command)).map((n) => n.pkg))];
+  const absent = (n: Need) => !(n.present ? n.present() : which(n.command));
+  const missing = [...new Set(needs.filter(absent).map((n) => n.pkg))];
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || !which('apt-get')) {
     throw new Error(`missing Debian packages: install them with: sudo apt-get install -y ${missing.join(' ')}`);
@@ -87,6 +101,6 @@ export function ensurePackages(needs: Need[], log: (line: string) => void = cons
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
-  const still = needs.filter((n) => !which(n.command));
+  const still = needs.filter(absent);
   if (still.length > 0) throw new Error(`still missing after apt-get: ${still.map((n) => n.command).join(', ')}`);
 }

@@ -139,6 +139,11 @@ describe('fan-out through the engine (typed fake activities)', () => {
       throw new Error('not used');
     },
     audit: async () => 'audit.jsonl',
+    sshTransfer: async () => {
+      throw new Error('not used');
+    },
+    drillLog: async () => 'drills.jsonl',
+    drillHistory: async () => [],
   };
 
   let worker: Worker;

@@ -4,6 +4,7 @@ import { tail, type HostProgress } from './progress';
 import { buildCommand, type ShellValue } from '../core/quote';
 import { elapsed, now } from './time';
 import type { ExecRequest, ExecResult, HostRef } from '../core/plan';
+import type { SecretRef } from '../config/secret';
 
 /** Where a command's per-host progress is written: the running step, or the undo of a step being rolled back. */
 export interface ProgressSink {
@@ -27,6 +28,7 @@ export type Results<Many extends boolean> = Many extends true ? ExecResult[] : E
 export class Command<Many extends boolean> implements PromiseLike<Results<Many>> {
   private throws = true;
   private timeoutMs?: number;
+  private secrets?: Record<string, SecretRef>;
   private started?: Promise<Results<Many>>;
 
   constructor(
@@ -54,6 +56,12 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
   /** Kill the command on a host if it runs longer than this many milliseconds. */
   timeout(ms: number): this {
     this.timeoutMs = ms;
+    return this;
+  }
+
+  /** Give the command environment variables from secret references (resolved on the worker, never recorded). */
+  env(secrets: Record<string, SecretRef> | undefined): this {
+    if (secrets && Object.keys(secrets).length > 0) this.secrets = secrets;
     return this;
   }
 
@@ -99,7 +107,9 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
     const entry: HostProgress = { status: 'running', command: tail(command, 200), startedAt: now() };
     sink.hosts[host.name] = entry;
     try {
-      const result = await this.runner.exec({ host, command, timeoutMs: this.timeoutMs });
+      const request: ExecRequest = { host, command, timeoutMs: this.timeoutMs };
+      if (this.secrets) request.secrets = this.secrets;
+      const result = await this.runner.exec(request);
       Object.assign(entry, {
         status: result.exitCode === 0 ? 'succeeded' : 'failed',
         exitCode: result.exitCode,

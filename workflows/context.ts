@@ -11,6 +11,7 @@ import type {
   HttpProbeRequest,
   HttpProbeResult,
   Plan,
+  TransferResult,
   UploadResult,
 } from '../core/plan';
 
@@ -89,6 +90,11 @@ export class Runbook<I = Record<string, unknown>> {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
+  /** Copies a file from one host to another through the worker, verified by sha256 on the target. */
+  transfer(from: HostRef, fromPath: string, to: HostRef, toPath: string, sha256?: string): Promise<TransferResult> {
+    return hostActivities(this.plan.timing).sshTransfer({ from, fromPath, to, toPath, sha256 });
+  }
+
   /**
    * An approval gate, when the environment requires one: the run waits (status `awaiting-approval`, a Slack thread
    * reply says who may approve and how) until an approver approves — or rejects, or the timeout passes, which fail the
@@ -108,6 +114,21 @@ export class Runbook<I = Record<string, unknown>> {
       this.run.notifier?.reply(`👍 "${name}" approved by ${decision.by}`);
     });
     this.run.setStatus('running');
+  }
+
+  /** The steps so far were reversed by the run itself (a teardown): a later failure does not undo them again. */
+  release(): void {
+    this.saga.release();
+  }
+
+  /** What the run found or measured (a copy's id, a drill's RTO): kept in its report, shown by the CLI. */
+  result(values: Record<string, unknown>): void {
+    this.run.progress.result = { ...this.run.progress.result, ...values };
+  }
+
+  /** A line in the run's Slack thread, when Slack is configured. */
+  notify(text: string): void {
+    this.run.notifier?.reply(text);
   }
 
   /** Sets a label (service, version, actor) shown in reports, Slack and the search attributes. */

@@ -72,6 +72,14 @@ export class Saga {
     }
   }
 
+  /**
+   * Forgets every remembered undo: the run has reversed those steps itself (a drill's teardown), so a later failure
+   * has nothing left to roll back.
+   */
+  release(): void {
+    this.undos.splice(0);
+  }
+
   /** True when at least one step has an undo to run. */
   get hasUndos(): boolean {
     return this.undos.length > 0;

@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ExecRequest, ExecResult } from '../../core/plan';
 import { decodeTail, journalKey, parseAnswer } from './journal';
-import { execScript, killScript } from './scripts';
+import { execScript, killScript, secretsFile } from './scripts';
+import { resolveSecret } from '../../config/secret';
 import { PermanentSshError, transport, type SshPool } from './pool';
 
 /** What the exec activity needs: the pool, the longest a command may run, and the tail size. */
@@ -32,19 +33,23 @@ export function createExec(deps: ExecDeps) {
       timedOut = true;
       stop.abort(new Error('command timeout'));
     }, limitMs);
+    const secrets = resolveSecrets(request);
+    const redact = redactor(Object.values(secrets));
     const onCancel = () => stop.abort(ctx.cancellationSignal.reason);
     ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
     try {
+      const withSecrets = request.secrets !== undefined;
       const answer = await deps.pool.exec(
         host,
-        execScript(host.journalDir, key, request.command, deps.tailBytes),
+        execScript(host.journalDir, key, request.command, deps.tailBytes, withSecrets),
         stop.signal,
+        withSecrets ? Buffer.from(secretsFile(secrets)) : undefined,
       );
       const parsed = parseAnswer(answer.stdout);
       if (!parsed) {
         if (answer.code === undefined) throw transport(host, new Error('connection lost while the command ran'));
         throw ApplicationFailure.nonRetryable(
-          `${host.name}: the command wrapper failed (exit ${answer.code}): ${decodeTail(answer.stderr).trim().slice(-500)}`,
+          `${host.name}: the command wrapper failed (exit ${answer.code}): ${redact(decodeTail(answer.stderr)).trim().slice(-500)}`,
           'WrapperFailed',
         );
       }
@@ -65,8 +70,8 @@ export function createExec(deps: ExecDeps) {
       return {
         host: host.name,
         exitCode: header.exitCode,
-        stdout: decodeTail(parsed.stdout),
-        stderr: decodeTail(answer.stderr),
+        stdout: redact(decodeTail(parsed.stdout)),
+        stderr: redact(decodeTail(answer.stderr)),
         stdoutBytes: header.stdoutBytes,
         stderrBytes: header.stderrBytes,
         durationMs: Date.now() - started,
@@ -89,4 +94,30 @@ export function createExec(deps: ExecDeps) {
       ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }
   };
+}
+
+/** Resolves a command's secret references on the worker; a missing one fails the command without running it. */
+function resolveSecrets(request: ExecRequest): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, ref] of Object.entries(request.secrets ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw ApplicationFailure.nonRetryable(
+        `${request.host.name}: ${name} is not an environment variable name`,
+        'InvalidInput',
+      );
+    }
+    try {
+      values[name] = resolveSecret(ref, `secret ${name}`).reveal();
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable(`${request.host.name}: ${(err as Error).message}`, 'InvalidInput');
+    }
+  }
+  return values;
+}
+
+/** Replaces every secret value (and its shell-quoted form) in a text with `[REDACTED]`. */
+export function redactor(values: string[]): (text: string) => string {
+  const needles = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  if (needles.length === 0) return (text) => text;
+  return (text) => needles.reduce((out, needle) => out.split(needle).join('[REDACTED]'), text);
 }

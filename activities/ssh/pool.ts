@@ -47,8 +47,8 @@ export class SshPool {
   constructor(private readonly ssh: SshConfig) {}
 
   /** Runs one command on a channel of its own; resolves when the channel closes. Aborting closes the channel. */
-  async exec(host: HostRef, command: string, signal?: AbortSignal): Promise<RawAnswer> {
-    return this.withChannel(host, (client) => runOnChannel(client, command, signal));
+  async exec(host: HostRef, command: string, signal?: AbortSignal, stdin?: Buffer): Promise<RawAnswer> {
+    return this.withChannel(host, (client) => runOnChannel(client, command, signal, stdin));
   }
 
   /** Runs `fn` with an SFTP session on the host. */
@@ -190,7 +190,7 @@ export function transport(host: HostRef, err: Error): Error {
   return new Error(`ssh ${host.name} (${host.address}:${host.port}): ${code ? `${code} ` : ''}${err.message}`);
 }
 
-function runOnChannel(client: Client, command: string, signal?: AbortSignal): Promise<RawAnswer> {
+function runOnChannel(client: Client, command: string, signal?: AbortSignal, stdin?: Buffer): Promise<RawAnswer> {
   return new Promise<RawAnswer>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     client.exec(command, (err, channel: ClientChannel) => {
@@ -206,6 +206,7 @@ function runOnChannel(client: Client, command: string, signal?: AbortSignal): Pr
       signal?.addEventListener('abort', onAbort, { once: true });
       channel.on('data', (chunk: Buffer) => stdout.push(chunk));
       channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      if (stdin) channel.end(stdin);
       channel.on('exit', (c: number | null, s?: string) => {
         code = c ?? undefined;
         sig = s;

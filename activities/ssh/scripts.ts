@@ -11,16 +11,26 @@ import { HEADER, TAIL_BYTES } from './journal';
  * The wrapper that runs `command` at most once under `dir/key` and prints the header and both output tails. It keeps
  * to shell builtins where it can — every process it starts costs the host a fork and an exec on every command.
  */
-export function execScript(dir: string, key: string, command: string, tailBytes = TAIL_BYTES): string {
+export function execScript(
+  dir: string,
+  key: string,
+  command: string,
+  tailBytes = TAIL_BYTES,
+  withSecrets = false,
+): string {
   const entry = quote(`${dir}/${key}`);
   // The runner is the leader of a new session, so the ssh connection dropping cannot reach it, and cancelling can
   // signal its whole process group. `exit` holds one short write, so a non-empty file is a whole one.
-  const runner = 'trap "" HUP; echo $$ >"$1/pid"; sh -c "$2" </dev/null >"$1/out" 2>"$1/err"; echo $? >"$1/exit"';
+  // Secrets arrive on stdin (never on a command line, where `ps` shows them): written to a file only the login user
+  // reads, exported by the runner and removed before the command starts.
+  const load = withSecrets ? 'set -a; . "$1/env"; set +a; rm -f "$1/env"; ' : '';
+  const runner = `trap "" HUP; echo $$ >"$1/pid"; ${load}sh -c "$2" </dev/null >"$1/out" 2>"$1/err"; echo $? >"$1/exit"`;
   const lost = `{ echo '${HEADER} lost'; exit 0; }`;
   return [
     `J=${entry}`,
     `[ -d ${quote(dir)} ] || mkdir -p ${quote(dir)} || { echo '${HEADER} unwritable'; exit 0; }`,
     'if mkdir "$J" 2>/dev/null; then',
+    ...(withSecrets ? ['  (umask 077; cat >"$J/env")'] : []),
     '  mode=ran; S=; command -v setsid >/dev/null 2>&1 && S=setsid',
     `  $S sh -c ${quote(runner)} runway "$J" ${quote(command)} &`,
     '  wait $!',
@@ -43,6 +53,13 @@ export function execScript(dir: string, key: string, command: string, tailBytes 
     `tail -c ${tailBytes} out`,
     `tail -c ${tailBytes} err >&2`,
   ].join('\n');
+}
+
+/** The secrets file the wrapper reads on stdin: one `NAME='value'` assignment per line, each value quoted. */
+export function secretsFile(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([name, value]) => `${name}=${quote(value)}\n`)
+    .join('');
 }
 
 /** Stops a journalled command: TERM to its process group, KILL after a grace period, and marks the entry. */

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SFTPWrapper } from 'ssh2';
-import type { UploadRequest, UploadResult } from '../../core/plan';
+import type { HostRef, UploadRequest, UploadResult } from '../../core/plan';
 import { PermanentSshError, type SshPool } from './pool';
 import { moveIntoPlaceScript, removeScript, sha256Script } from './scripts';
 
@@ -41,10 +41,10 @@ export function createUpload(pool: SshPool) {
     }
     const result = { host: host.name, remotePath, sha256, bytes: size };
     try {
-      if ((await remoteSha256(pool, request, remotePath)) === sha256) return { ...result, unchanged: true };
+      if ((await remoteSha256(pool, host, remotePath)) === sha256) return { ...result, unchanged: true };
       const temp = `${remotePath}.runway-${ctx.info.activityId}.tmp`;
       await pool.sftp(host, (sftp) => put(sftp, localPath, temp, () => ctx.heartbeat()));
-      const landed = await remoteSha256(pool, request, temp);
+      const landed = await remoteSha256(pool, host, temp);
       if (landed !== sha256) {
         await pool.exec(host, removeScript(temp));
         throw new Error(
@@ -62,7 +62,8 @@ export function createUpload(pool: SshPool) {
   };
 }
 
-async function remoteSha256(pool: SshPool, { host }: UploadRequest, path: string): Promise<string | undefined> {
+/** The sha256 of a file on a host, or undefined when it cannot be read. */
+export async function remoteSha256(pool: SshPool, host: HostRef, path: string): Promise<string | undefined> {
   const answer = await pool.exec(host, sha256Script(path));
   const hex = answer.stdout.toString().split(' ')[0];
   return answer.code === 0 && /^[0-9a-f]{64}$/.test(hex) ? hex : undefined;

@@ -1,18 +1,31 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '../../sandbox/test-server';
 import { ROOT } from '../../sandbox/bootstrap';
+import { startPostgres, type SandboxPostgres } from '../../sandbox/postgres';
 import { bundleRunbooks, installRuntime } from '../../worker';
 
 /**
  * Starts one real Temporal dev server for the whole jest run — `@temporalio/testing` pointed at the temporal CLI found
- * (or built) by Runway's bootstrap, since its own download cannot work here — and bundles the test runbooks once.
+ * (or built) by Runway's bootstrap, since its own download cannot work here — and one PostgreSQL cluster (a fresh temp
+ * dir and port each run, so one left by a killed run is in nobody's way), and bundles the test runbooks once.
  */
 export default async function globalSetup(): Promise<void> {
   installRuntime();
-  const env = await startTestServer();
-  (globalThis as { __runwayEnv?: Awaited<ReturnType<typeof startTestServer>> }).__runwayEnv = env;
+  const [env, pg] = await Promise.all([
+    startTestServer(),
+    startPostgres({ dir: mkdtempSync(join(tmpdir(), 'runway-pg-')) }),
+  ]);
+  const state = globalThis as { __runwayEnv?: typeof env; __runwayPostgres?: SandboxPostgres };
+  state.__runwayEnv = env;
+  state.__runwayPostgres = pg;
   process.env.RUNWAY_TEST_TEMPORAL = env.address;
+  // What test/support/postgres.ts rebuilds its handle from.
+  process.env.RUNWAY_TEST_PG_SOCKET = pg.socketDir;
+  process.env.RUNWAY_TEST_PG_PORT = String(pg.port);
+  process.env.RUNWAY_TEST_PG_USER = pg.user;
+  process.env.RUNWAY_TEST_PG_BIN = pg.bin;
   const dir = join(ROOT, '.runway', 'test');
   mkdirSync(dir, { recursive: true });
   const bundle = await bundleRunbooks(join(ROOT, 'test', 'support', 'runbooks.ts'));

@@ -1,0 +1,44 @@
+import { invalidInput } from '../../core/failures';
+import type { BackupPlan, HostRef } from '../../core/plan';
+import type { Runbook } from '../../workflows';
+import { parseManifests, type Manifest } from './manifest';
+import { listScript, removeCopyScript, writeManifestScript } from './scripts';
+
+/** The copies of a set on its host, newest first (from their manifests). */
+export async function listCopies(rb: Runbook<unknown>, set: BackupPlan): Promise<Manifest[]> {
+  const result = await rb.on(set.host).run(listScript(set.dir));
+  return parseManifests(result.stdout);
+}
+
+/** A copy by id, or the newest (verified, when asked); one clear line when there is none. */
+export function pickCopy(set: BackupPlan, copies: Manifest[], id?: string, verifiedOnly = false): Manifest {
+  if (id) {
+    const found = copies.find((c) => c.id === id);
+    if (!found) throw invalidInput(`backup set ${set.name} has no copy ${id} in ${set.host.name}:${set.dir}`);
+    if (verifiedOnly && !found.verified) throw invalidInput(`copy ${id} of ${set.name} has not passed a restore test`);
+    return found;
+  }
+  const found = verifiedOnly ? copies.find((c) => c.verified) : copies[0];
+  if (!found) {
+    throw invalidInput(
+      `backup set ${set.name} has no ${verifiedOnly ? 'verified ' : ''}copy in ${set.host.name}:${set.dir}` +
+        (verifiedOnly ? ' (run backupVerify first)' : ''),
+    );
+  }
+  return found;
+}
+
+/** The path of a copy's file on the set's host. */
+export function copyPath(set: BackupPlan, copy: Manifest): string {
+  return `${set.dir}/${copy.file}`;
+}
+
+/** Writes a manifest on a host, atomically. */
+export function writeManifest(rb: Runbook<unknown>, host: HostRef, dir: string, manifest: Manifest) {
+  return rb.on(host).run(writeManifestScript(dir, manifest.id, JSON.stringify(manifest)));
+}
+
+/** Removes a copy (manifest first) from a host. */
+export function removeCopy(rb: Runbook<unknown>, host: HostRef, dir: string, copy: Manifest) {
+  return rb.on(host).run(removeCopyScript(dir, copy.id, copy.file));
+}

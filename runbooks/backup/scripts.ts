@@ -1,0 +1,385 @@
+/**
+ * The shell scripts of the backup runbooks, built by pure functions (plain values in, one POSIX `sh` script out) and
+ * pinned in test/backup-scripts.test.ts. Every value reaches the shell through `quote`. Scripts report what the
+ * runbook needs on lines of their own (`@file <sha256> <bytes>`, `@rows <table>|<count>`…), parsed by `parse*` below;
+ * a refusal is one line on stderr starting `runway:`, which the run shows as its reason.
+ */
+import { quote } from '../../core/quote';
+import { CIPHER } from './manifest';
+
+/** The environment variable a copy's passphrase reaches the host in (from the set's secret reference, on stdin). */
+export const KEY_VARIABLE = 'RUNWAY_BACKUP_KEY';
+/** The variable the database password reaches the host in: libpq's own. */
+export const PASSWORD_VARIABLE = 'PGPASSWORD';
+
+/** How psql, pg_dump and pg_restore reach the server: libpq's variables, exported at the top of a script. */
+export interface PgTarget {
+  host?: string;
+  port?: number;
+  user?: string;
+}
+
+const PBKDF2 = '-aes-256-cbc -pbkdf2 -iter 100000';
+
+/** `export PGHOST=… PGPORT=… PGUSER=…` for the configured connection (nothing for the server's defaults). */
+export function pgEnvironment(target: PgTarget): string[] {
+  const vars: string[] = [];
+  if (target.host) vars.push(`PGHOST=${quote(target.host)}`);
+  if (target.port) vars.push(`PGPORT=${target.port}`);
+  if (target.user) vars.push(`PGUSER=${quote(target.user)}`);
+  return vars.length > 0 ? [`export ${vars.join(' ')}`] : [];
+}
+
+/** psql, quiet, tuples only, stopping at the first error; `-d` is always given. */
+function psql(database: string): string {
+  return `psql -X -q -At -v ON_ERROR_STOP=1 -d ${quote(database)}`;
+}
+
+/** Stops the script with one `runway:` line on stderr. */
+const refuse = (message: string) => `{ echo ${quote(`runway: ${message}`)} >&2; exit 3; }`;
+
+/** Fails with psql's own last line, prefixed, when a command fails. */
+const orSay = (what: string, errFile: string) =>
+  `|| { echo "runway: ${what}: $(tail -n 1 ${errFile} 2>/dev/null)" >&2; exit 3; }`;
+
+/** The key check of a passphrase: a short hash that tells a wrong key from a damaged copy, and reveals nothing. */
+const keyCheck = `printf '%s%s' 'runway-backup-key-check:' "$${KEY_VARIABLE}" | sha256sum | cut -c1-16`;
+
+/**
+ * Checks that the copies' dir can take a new copy: created if missing, writable, with free space reported; for a
+ * postgres set also that the database answers. Prints `@free <kilobytes>` and, with a key, `@keycheck <hex>`.
+ */
+export function preflightScript(o: { dir: string; database?: string; pg?: PgTarget; encrypted: boolean }): string {
+  const d = quote(o.dir);
+  return [
+    'set -u',
+    ...(o.database ? pgEnvironment(o.pg ?? {}) : []),
+    `mkdir -p ${d} 2>/dev/null || ${refuse(`cannot create the backup dir ${o.dir} on this host`)}`,
+    `[ -w ${d} ] || ${refuse(`the backup dir ${o.dir} is not writable`)}`,
+    `echo "@free $(df -Pk ${d} | awk 'NR==2 {print $4}')"`,
+    ...(o.database
+      ? [
+          `E=$(${psql(o.database)} -c 'select 1' 2>&1 >/dev/null) || ` +
+            `{ echo "runway: cannot open database ${o.database}: $(echo "$E" | tail -n 1)" >&2; exit 3; }`,
+        ]
+      : []),
+    ...(o.encrypted ? [`echo "@keycheck $(${keyCheck})"`] : []),
+  ].join('\n');
+}
+
+/** What every copy script ends with: sync, then the rename into place, then its checksum and size. */
+function seal(work: string, partial: string, final: string): string[] {
+  return [
+    `sync ${partial} 2>/dev/null || sync`,
+    `mv -f ${partial} ${final}`,
+    `echo "@file $(sha256sum ${final} | cut -d' ' -f1) $(wc -c <${final} | tr -d ' ')"`,
+    `rm -rf ${work}`,
+  ];
+}
+
+/** Encrypts `$W/plain` into the partial file, or renames it there; removes the clear copy either way. */
+function encryptOrMove(plain: string, partial: string, encrypted: boolean, say: string): string[] {
+  if (!encrypted) return [`mv -f ${plain} ${partial}`];
+  return [
+    `openssl enc ${PBKDF2} -salt -pass env:${KEY_VARIABLE} -in ${plain} -out ${partial} 2>"$W/enc.err" ${orSay(say, '"$W/enc.err"')}`,
+    `rm -f ${plain}`,
+  ];
+}
+
+/**
+ * Dumps a database into a new copy. A psql session holds a REPEATABLE READ transaction whose snapshot pg_dump uses
+ * (`--snapshot`), so the data timestamp and the row counts printed are those of the dump itself. Writes into
+ * `.<id>.partial`, syncs, renames to `<file>`; prints `@snapshot <time>|<version>`, `@rows <table>|<count>`, `@file`.
+ */
+export function pgDumpScript(o: {
+  dir: string;
+  id: string;
+  file: string;
+  database: string;
+  pg: PgTarget;
+  options: string[];
+  encrypted: boolean;
+}): string {
+  const work = quote(`${o.dir}/.${o.id}.work`);
+  const partial = quote(`${o.dir}/.${o.id}.partial`);
+  const final = quote(`${o.dir}/${o.file}`);
+  const count =
+    "SELECT format('SELECT %L, count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname) " +
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' " +
+    "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1 \\gexec";
+  const opts = o.options.map(quote).join(' ');
+  return [
+    'set -u',
+    'umask 077',
+    ...pgEnvironment(o.pg),
+    `W=${work}`,
+    'rm -rf "$W" && mkdir "$W" && mkfifo "$W/q" || ' + refuse(`cannot write in ${o.dir}`),
+    `${psql(o.database)} -F '|' <"$W/q" >"$W/a" 2>"$W/e" &`,
+    'P=$!',
+    'exec 3>"$W/q"',
+    "echo 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' >&3",
+    `echo ${quote(
+      "SELECT 'snapshot', pg_export_snapshot(), " +
+        `to_char(transaction_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ` +
+        "current_setting('server_version');",
+    )} >&3`,
+    `until grep -q '^snapshot|' "$W/a" 2>/dev/null; do kill -0 $P 2>/dev/null || { echo "runway: cannot open database ${o.database}: $(tail -n 1 "$W/e")" >&2; exit 3; }; sleep 0.05; done`,
+    `IFS='|' read -r _ S T V <"$W/a"`,
+    `pg_dump -Fc --snapshot="$S" ${opts ? `${opts} ` : ''}-d ${quote(o.database)} -f "$W/plain" 2>"$W/dump.err" ${orSay('pg_dump failed', '"$W/dump.err"')}`,
+    `echo ${quote(count)} >&3`,
+    "echo 'COMMIT;' >&3",
+    'exec 3>&-',
+    `wait $P || ${refuse('counting rows in the snapshot failed')}`,
+    'echo "@snapshot $T|$V"',
+    `sed -n 's/^\\([^|]*\\)|\\([0-9][0-9]*\\)$/@rows \\1|\\2/p' "$W/a"`,
+    ...encryptOrMove('"$W/plain"', partial, o.encrypted, 'encryption failed'),
+    ...seal('"$W"', partial, final),
+  ].join('\n');
+}
+
+/** tar arguments for a set's paths: absolute ones from `/`, relative ones from `base` (made absolute in the script). */
+function tarPaths(paths: string[], base: string): string {
+  const absolute = paths.filter((p) => p.startsWith('/')).map((p) => quote(p.replace(/^\/+/, '') || '.'));
+  const relative = paths.filter((p) => !p.startsWith('/')).map(quote);
+  return [...(absolute.length ? ['-C /', ...absolute] : []), ...(relative.length ? [`-C "$B"`, ...relative] : [])].join(
+    ' ',
+  );
+  void base;
+}
+
+/**
+ * Archives a `files` set into a new copy with GNU tar, then lists every file's sha256 (read back from the archive, not
+ * the live tree) into `<id>.sha256sums` beside it. Prints `@snapshot <time>|`, `@count <files>`, `@file`.
+ */
+export function filesArchiveScript(o: {
+  dir: string;
+  id: string;
+  file: string;
+  base: string;
+  paths: string[];
+  exclude: string[];
+  encrypted: boolean;
+}): string {
+  const work = quote(`${o.dir}/.${o.id}.work`);
+  const partial = quote(`${o.dir}/.${o.id}.partial`);
+  const final = quote(`${o.dir}/${o.file}`);
+  const sums = quote(`${o.dir}/${o.id}.sha256sums`);
+  const exclude = o.exclude.map((e) => `--exclude=${quote(e)}`).join(' ');
+  const toCommand = 'printf "%s  %s\\n" "$(sha256sum | cut -d" " -f1)" "$TAR_FILENAME"';
+  return [
+    'set -u',
+    'umask 077',
+    `B=$(cd ${quote(o.base)} 2>/dev/null && pwd) || ${refuse(`no such dir ${o.base}`)}`,
+    `W=${work}`,
+    'rm -rf "$W" && mkdir "$W" || ' + refuse(`cannot write in ${o.dir}`),
+    `T=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)`,
+    `tar -cf "$W/plain" ${exclude ? `${exclude} ` : ''}${tarPaths(o.paths, o.base)} 2>"$W/tar.err" ${orSay('tar failed', '"$W/tar.err"')}`,
+    `tar -xf "$W/plain" --to-command=${quote(toCommand)} >"$W/sums" 2>"$W/sum.err" ${orSay('reading the archive back failed', '"$W/sum.err"')}`,
+    'echo "@snapshot $T|"',
+    'echo "@count $(wc -l <"$W/sums" | tr -d \' \')"',
+    `mv -f "$W/sums" ${sums}`,
+    ...encryptOrMove('"$W/plain"', partial, o.encrypted, 'encryption failed'),
+    ...seal('"$W"', partial, final),
+  ].join('\n');
+}
+
+/** Writes a manifest atomically: a temporary file, synced, renamed. */
+export function writeManifestScript(dir: string, id: string, json: string): string {
+  const target = quote(`${dir}/${id}.manifest.json`);
+  const temp = quote(`${dir}/.${id}.manifest.tmp`);
+  return [
+    `umask 077`,
+    `printf '%s\\n' ${quote(json)} >${temp}`,
+    `sync ${temp} 2>/dev/null || sync`,
+    `mv -f ${temp} ${target}`,
+  ].join('\n');
+}
+
+/** Prints every manifest in the dir, one per line (nothing when there is none). */
+export function listScript(dir: string): string {
+  return `for f in ${quote(dir)}/*.manifest.json; do [ -f "$f" ] && { tr -d '\\n' <"$f"; echo; }; done; true`;
+}
+
+/** Removes a copy: its manifest first (so a half-removed copy is never listed), then its file and sums. */
+export function removeCopyScript(dir: string, id: string, file: string): string {
+  const at = (name: string) => quote(`${dir}/${name}`);
+  return `rm -f ${at(`${id}.manifest.json`)} ${at(`.${id}.manifest.tmp`)} && rm -f ${at(file)} ${at(`${id}.sha256sums`)}`;
+}
+
+/** Removes what an unfinished copy left: its work dir, partial file, and — when it was the undo — the copy itself. */
+export function discardCopyScript(dir: string, id: string, file: string): string {
+  return `rm -rf ${quote(`${dir}/.${id}.work`)} ${quote(`${dir}/.${id}.partial`)}; ${removeCopyScript(dir, id, file)}`;
+}
+
+/**
+ * Checks a stored copy against its manifest: present, the recorded size and sha256, and — when encrypted — that the
+ * key at hand is the one it was made with. Every mismatch is one `runway:` line naming the copy.
+ */
+export function checkCopyScript(o: {
+  path: string;
+  id: string;
+  sha256: string;
+  bytes: number;
+  keyCheck?: string;
+}): string {
+  const p = quote(o.path);
+  return [
+    'set -u',
+    `[ -f ${p} ] || ${refuse(`copy ${o.id} is missing: no file ${o.path}`)}`,
+    `H=$(sha256sum ${p} | cut -d' ' -f1); N=$(wc -c <${p} | tr -d ' ')`,
+    `[ "$H" = ${quote(o.sha256)} ] || { echo "runway: copy ${o.id} is corrupt: sha256 $H, its manifest says ${o.sha256} ($N bytes, manifest ${o.bytes})" >&2; exit 3; }`,
+    ...(o.keyCheck
+      ? [
+          `[ -n "\${${KEY_VARIABLE}:-}" ] || ${refuse(`copy ${o.id} is encrypted and no key was given`)}`,
+          `[ "$(${keyCheck})" = ${quote(o.keyCheck)} ] || ${refuse(`copy ${o.id} was encrypted with another key (key check differs): wrong encryption key`)}`,
+        ]
+      : []),
+    'echo "@ok $H $N"',
+  ].join('\n');
+}
+
+/** Decrypts a copy into a clear temporary file (mode 0600) for pg_restore or tar; `openssl` reports a bad key. */
+function decrypt(path: string, clear: string): string {
+  return `openssl enc -d ${PBKDF2} -pass env:${KEY_VARIABLE} -in ${quote(path)} -out ${clear} 2>"$W/dec.err" ${orSay('decryption failed (wrong key?)', '"$W/dec.err"')}`;
+}
+
+/**
+ * Restores a postgres copy into a new database: `pg_restore --list` first (a damaged archive stops here), then
+ * CREATE DATABASE (refused when it exists: a restore never overwrites) and pg_restore. Prints `@table <schema.table>`
+ * for every table the copy holds data for. `work` is a dir of its own, removed at the end.
+ */
+export function pgRestoreScript(o: {
+  path: string;
+  database: string;
+  /** The database the CREATE DATABASE is issued from (the set's own). */
+  via: string;
+  pg: PgTarget;
+  work: string;
+  encrypted: boolean;
+  jobs?: number;
+}): string {
+  const source = o.encrypted ? '"$W/clear"' : quote(o.path);
+  const create = `CREATE DATABASE ${ident(o.database)}`;
+  return [
+    'set -u',
+    'umask 077',
+    ...pgEnvironment(o.pg),
+    `W=${quote(o.work)}`,
+    'rm -rf "$W" && mkdir -p "$W" || ' + refuse(`cannot write in ${o.work}`),
+    ...(o.encrypted ? [decrypt(o.path, '"$W/clear"')] : []),
+    `pg_restore --list ${source} >"$W/toc" 2>"$W/list.err" ${orSay('pg_restore --list failed: the copy is not a readable archive', '"$W/list.err"')}`,
+    `${psql(o.via)} -c ${quote(create)} 2>"$W/create.err" ${orSay(`cannot create database ${o.database}`, '"$W/create.err"')}`,
+    `pg_restore --no-owner --no-privileges --exit-on-error${o.jobs && o.jobs > 1 ? ` -j ${o.jobs}` : ''} -d ${quote(o.database)} ${source} 2>"$W/restore.err" ${orSay('pg_restore failed', '"$W/restore.err"')}`,
+    `awk '$4 == "TABLE" && $5 == "DATA" {print "@table " $6 "." $7}' "$W/toc"`,
+    'rm -rf "$W"',
+  ].join('\n');
+}
+
+/** Drops a database if it exists (the scratch of a restore test, a drill's DR database); fine when it is gone. */
+export function dropDatabaseScript(o: { database: string; via: string; pg: PgTarget; work?: string }): string {
+  return [
+    ...pgEnvironment(o.pg),
+    ...(o.work ? [`rm -rf ${quote(o.work)}`] : []),
+    `${psql(o.via)} -c ${quote(`DROP DATABASE IF EXISTS ${ident(o.database)} WITH (FORCE)`)}`,
+  ].join('\n');
+}
+
+/** Fails when a database exists: a drill restores only into a database of its own. */
+export function absentDatabaseScript(o: { database: string; via: string; pg: PgTarget }): string {
+  const sql = `SELECT 1 FROM pg_database WHERE datname = ${literal(o.database)}`;
+  return [
+    'set -u',
+    ...pgEnvironment(o.pg),
+    `R=$(${psql(o.via)} -c ${quote(sql)}) || ${refuse(`cannot open database ${o.via}`)}`,
+    `[ -z "$R" ] || ${refuse(`database ${o.database} already exists: a drill restores into a database of its own`)}`,
+  ].join('\n');
+}
+
+/** Counts the rows of each table in a database: `@rows <table>|<count>` per table. */
+export function countRowsScript(o: { database: string; pg: PgTarget; tables: string[] }): string {
+  const commands = o.tables.map((t) => {
+    const [schema, table] = t.includes('.') ? t.split('.', 2) : ['public', t];
+    return `-c ${quote(`SELECT '@rows ' || ${literal(t)} || '|' || count(*) FROM ${ident(schema)}.${ident(table)}`)}`;
+  });
+  return [...pgEnvironment(o.pg), `${psql(o.database)} ${commands.join(' ')}`].join('\n');
+}
+
+/** Prints the tables a database has (`@table schema.table`), to check the expected ones are there. */
+export function listTablesScript(o: { database: string; pg: PgTarget }): string {
+  const sql =
+    "SELECT '@table ' || schemaname || '.' || tablename FROM pg_tables " +
+    "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+  return [...pgEnvironment(o.pg), `${psql(o.database)} -c ${quote(sql)}`].join('\n');
+}
+
+/** Runs one verification query in a database; its output is compared with the expected text by the runbook. */
+export function queryScript(o: { database: string; pg: PgTarget; sql: string }): string {
+  return [...pgEnvironment(o.pg), `${psql(o.database)} -c ${quote(o.sql)}`].join('\n');
+}
+
+/**
+ * Extracts a `files` copy into `into` (created empty; refused when it exists) and checks every file against the sums
+ * listed when the copy was made. Prints `@checked <n>`; a mismatch is a `runway:` line naming the files.
+ */
+export function filesRestoreScript(o: {
+  path: string;
+  sums: string;
+  into: string;
+  work: string;
+  encrypted: boolean;
+}): string {
+  const into = quote(o.into);
+  const source = o.encrypted ? '"$W/clear"' : quote(o.path);
+  return [
+    'set -u',
+    'umask 077',
+    `W=${quote(o.work)}`,
+    'rm -rf "$W" && mkdir -p "$W" || ' + refuse(`cannot write in ${o.work}`),
+    `[ ! -e ${into} ] || ${refuse(`${o.into} already exists: a restore never overwrites`)}`,
+    `mkdir -p ${into} || ${refuse(`cannot create ${o.into}`)}`,
+    ...(o.encrypted ? [decrypt(o.path, '"$W/clear"')] : []),
+    `tar -xf ${source} -C ${into} 2>"$W/tar.err" ${orSay('tar could not extract the copy', '"$W/tar.err"')}`,
+    `S=$(cd ${quote(o.sums.replace(/\/[^/]*$/, '') || '/')} && pwd)/${quote(o.sums.replace(/^.*\//, ''))}`,
+    `(cd ${into} && sha256sum -c --quiet "$S") >"$W/check" 2>&1 || { echo "runway: files differ from the manifest: $(grep -c FAILED "$W/check") failed, e.g. $(grep FAILED "$W/check" | head -n 3 | tr '\\n' ' ')" >&2; exit 3; }`,
+    'echo "@checked $(wc -l <"$S" | tr -d \' \')"',
+    'rm -rf "$W"',
+  ].join('\n');
+}
+
+/** Removes a dir a restore made (scratch or DR); fine when it is gone. */
+export function removeDirScript(...dirs: string[]): string {
+  return `rm -rf ${dirs.map(quote).join(' ')}`;
+}
+
+/** Retries a smoke command on the host every second until it passes or `seconds` pass. */
+export function smokeCommandScript(command: string, seconds: number): string {
+  return [
+    `end=$(( $(date +%s) + ${Math.max(1, Math.ceil(seconds))} ))`,
+    `until sh -c ${quote(command)}; do`,
+    `  [ "$(date +%s)" -lt "$end" ] || { echo ${quote(`runway: smoke check did not pass within ${seconds} s: ${command}`)} >&2; exit 3; }`,
+    '  sleep 1',
+    'done',
+  ].join('\n');
+}
+
+/** The cipher name recorded in manifests. */
+export { CIPHER };
+
+/** An SQL identifier, double-quoted. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** An SQL string literal. */
+export function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** The `@key value` lines of a script's output. */
+export function marks(stdout: string, key: string): string[] {
+  const prefix = `@${key} `;
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => l.slice(prefix.length).trim());
+}
