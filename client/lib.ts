@@ -104,9 +104,14 @@ export class RunwayClient {
     const { environment } = parsed;
     const service = typeof parsed.service === 'string' ? parsed.service : undefined;
     const version = typeof parsed.version === 'string' ? parsed.version : undefined;
+    const subject = [parsed.set, parsed.drill].find((v): v is string => typeof v === 'string');
     const workflowId =
       options.workflowId ??
-      (service ? lockId(environment, service) : `${runbook}:${environment}:${randomUUID().slice(0, 8)}`);
+      (service
+        ? lockId(environment, service)
+        : subject
+          ? `${runbook}:${subject}`
+          : `${runbook}:${environment ?? 'all'}:${randomUUID().slice(0, 8)}`);
     const attributes = runAttributes({ runbook, status: PLANNING, environment, service, version });
     for (;;) {
       try {
