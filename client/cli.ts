@@ -125,6 +125,23 @@ program
   .option('-w, --wait', 'follow the rollback and exit with the outcome')
   .action(lazy(() => import('./commands/runs'), 'cancel'));
 
+const schedules = program.command('schedules').description("Temporal Schedules of runway.yml's backups and drills");
+schedules
+  .command('apply')
+  .description("create, update and delete Runway's schedules to match runway.yml (others are never touched)")
+  .option('--dry-run', 'print what would change, and change nothing')
+  .option('--json', 'print the plan as JSON')
+  .action(lazy(() => import('./commands/schedules'), 'apply'));
+schedules
+  .command('list')
+  .description("Runway's schedules: next run, last run and its status")
+  .option('--json', 'print them as JSON')
+  .action(lazy(() => import('./commands/schedules'), 'list'));
+schedules
+  .command('trigger <name>')
+  .description("run a schedule's runbook now, e.g. backup:app-db")
+  .action(lazy(() => import('./commands/schedules'), 'trigger'));
+
 program
   .command('demo')
   .description('live demo: local hosts + nginx + a demo app; a blue-green deploy under traffic, then a rollback')

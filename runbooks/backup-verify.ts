@@ -3,7 +3,7 @@ import { BackupVerifyInputSchema, type BackupVerifyInput } from '../config/input
 import { checkFailed } from '../core/failures';
 import { defineRunbook, runbook } from '../workflows';
 import { elapsed, now } from '../workflows/time';
-import { copyPath, listCopies, pickCopy, writeManifest } from './backup/copies';
+import { copyPath, listCopies, pickCopy, writeManifest, onHost } from './backup/copies';
 import { kindOf, setSecrets, type RestoreTarget } from './backup/kinds';
 import { scratchDatabase, type Manifest } from './backup/manifest';
 import { checkCopyScript } from './backup/scripts';
@@ -34,18 +34,18 @@ export const backupVerify = defineRunbook(
       rb.result({ set: set.name, copy: copy.id });
 
       await rb.step(`checksum ${copy.id}`, () =>
-        rb
-          .on(set.host)
-          .run(
-            checkCopyScript({
-              path,
-              id: copy.id,
-              sha256: copy.sha256,
-              bytes: copy.bytes,
-              keyCheck: copy.encryption?.keyCheck,
-            }),
-          )
-          .env(secrets),
+        onHost(
+          rb,
+          set.host,
+          checkCopyScript({
+            path,
+            id: copy.id,
+            sha256: copy.sha256,
+            bytes: copy.bytes,
+            keyCheck: copy.encryption?.keyCheck,
+          }),
+          secrets,
+        ),
       );
 
       const scratch = scratchDatabase(runId);
@@ -54,22 +54,18 @@ export const backupVerify = defineRunbook(
           ? { database: scratch, work: `${set.dir}/.${scratch}` }
           : { dir: `${set.dir}/.${scratch}`, work: `${set.dir}/.${scratch}.work` };
       const where = into.database ? `scratch database ${into.database}` : `scratch dir ${into.dir}`;
-      const discard = () => rb.on(set.host).run(kind.discard(set, into)).env(secrets);
+      const discard = () => onHost(rb, set.host, kind.discard(set, into), secrets);
 
       const restoredOut = await rb.step(
         `restore into ${where}`,
-        () =>
-          rb
-            .on(set.host)
-            .run(kind.restore(set, path, copy, into))
-            .env(secrets),
+        () => onHost(rb, set.host, kind.restore(set, path, copy, into), secrets),
         { undo: discard, undoOnFailure: true },
       );
       const restored = kind.parseRestore(restoredOut.stdout);
 
       for (const check of kind.checks(set, copy, restored, into)) {
         await rb.step(`check ${check.name}`, async () => {
-          const result = await rb.on(set.host).run(check.script).env(secrets);
+          const result = await onHost(rb, set.host, check.script, secrets);
           const problem = check.judge(result.stdout);
           if (problem) throw checkFailed('VerificationFailed', `${copy.id}: ${problem}`);
         });

@@ -1,7 +1,8 @@
 import { BackupInputSchema, type BackupInput } from '../config/inputs';
 import { defineRunbook, runbook } from '../workflows';
+import { invalidInput } from '../core/failures';
 import { workflowInfo } from '@temporalio/workflow';
-import { listCopies, removeCopy, writeManifest } from './backup/copies';
+import { listCopies, removeCopy, writeManifest, onHost } from './backup/copies';
 import { kindOf, setSecrets } from './backup/kinds';
 import { CIPHER, copyFileName, copyId, MANIFEST_FORMAT, type Manifest } from './backup/manifest';
 import { copiesToDelete } from './backup/rotation';
@@ -30,17 +31,22 @@ export const backup = defineRunbook(
       if (rb.input.actor) rb.label('actor', rb.input.actor);
 
       const checked = await rb.step(`check ${set.host.name}:${set.dir}`, () =>
-        rb.on(set.host).run(kind.preflight(set)).env(secrets),
+        onHost(rb, set.host, kind.preflight(set), secrets),
       );
       const keyCheck = marks(checked.stdout, 'keycheck')[0];
+      // A copy about the size of the last one must fit, twice over while it is encrypted.
+      const last = (await rb.step('find earlier copies', () => listCopies(rb, set)))[0];
+      const free = Number(marks(checked.stdout, 'free')[0] ?? NaN) * 1024;
+      const needed = last ? Math.ceil(last.bytes * (encrypted ? 2.2 : 1.2)) : 0;
+      if (free < needed) {
+        throw invalidInput(
+          `${set.host.name}: the backup dir ${set.dir} has ${free} bytes free; the last copy of ${set.name} took ${last!.bytes}`,
+        );
+      }
 
       const taken = await rb.step(
         `${set.config.kind === 'postgres' ? 'dump' : 'archive'} ${set.name} on ${set.host.name}`,
-        () =>
-          rb
-            .on(set.host)
-            .run(kind.take(set, id, file))
-            .env(secrets),
+        () => onHost(rb, set.host, kind.take(set, id, file), secrets),
         { undo: () => rb.on(set.host).run(discardCopyScript(set.dir, id, file)), undoOnFailure: true },
       );
       const [sha256, bytes] = (marks(taken.stdout, 'file')[0] ?? '').split(' ');

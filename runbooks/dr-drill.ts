@@ -7,7 +7,7 @@ import { fillTemplate } from '../core/template';
 import { defineRunbook, runbook } from '../workflows';
 import { records } from '../workflows/proxies';
 import { elapsed, now } from '../workflows/time';
-import { copyPath, listCopies, pickCopy } from './backup/copies';
+import { copyPath, listCopies, pickCopy, onHost } from './backup/copies';
 import { kindOf, setSecrets, type RestoreTarget } from './backup/kinds';
 import { pgTarget } from './backup/kinds/postgres';
 import { scratchDatabase } from './backup/manifest';
@@ -76,18 +76,18 @@ export const drDrill = defineRunbook(
           path = `${drill.dir}/${copy.file}`;
         }
         await rb.step(`checksum ${copy.id} on ${target.name}`, () =>
-          rb
-            .on(target)
-            .run(
-              checkCopyScript({
-                path,
-                id: copy.id,
-                sha256: copy.sha256,
-                bytes: copy.bytes,
-                keyCheck: copy.encryption?.keyCheck,
-              }),
-            )
-            .env(secrets),
+          onHost(
+            rb,
+            target,
+            checkCopyScript({
+              path,
+              id: copy.id,
+              sha256: copy.sha256,
+              bytes: copy.bytes,
+              keyCheck: copy.encryption?.keyCheck,
+            }),
+            secrets,
+          ),
         );
 
         const work = `${drill.dir}/.${scratchDatabase(runId)}`;
@@ -98,20 +98,18 @@ export const drDrill = defineRunbook(
         const where = `${target.name}:${into.database ?? into.dir}`;
         if (into.database) {
           await rb.step(`check ${where} is free`, () =>
-            rb
-              .on(target)
-              .run(absentDatabaseScript({ database: into.database!, via: 'postgres', pg: pgTarget(set) }))
-              .env(secrets),
+            onHost(
+              rb,
+              target,
+              absentDatabaseScript({ database: into.database!, via: 'postgres', pg: pgTarget(set) }),
+              secrets,
+            ),
           );
         }
         await rb.step(
           `restore ${copy.id} into ${where}`,
-          () =>
-            rb
-              .on(target)
-              .run(kind.restore(set, path, copy, into))
-              .env(secrets),
-          { undo: () => rb.on(target).run(kind.discard(set, into)).env(secrets), undoOnFailure: true },
+          () => onHost(rb, target, kind.restore(set, path, copy, into), secrets),
+          { undo: () => onHost(rb, target, kind.discard(set, into), secrets), undoOnFailure: true },
         );
 
         const app = drill.config.app;
@@ -142,7 +140,7 @@ export const drDrill = defineRunbook(
                 deadlineMs: left,
               });
             } else {
-              await rb.on(target).run(smokeCommandScript(fill(check.command), left / 1_000));
+              await onHost(rb, target, smokeCommandScript(fill(check.command), left / 1_000));
             }
           }
         });
@@ -151,7 +149,7 @@ export const drDrill = defineRunbook(
 
         await rb.step(`tear down ${where}`, async () => {
           if (app) await rb.on(target).run(fill(app.stop));
-          await rb.on(target).run(kind.discard(set, into)).env(secrets);
+          await onHost(rb, target, kind.discard(set, into), secrets);
           if (path !== copyPath(set, copy)) await removeBrought();
         });
         rb.release();

@@ -1,8 +1,10 @@
-import { invalidInput } from '../../core/failures';
-import type { BackupPlan, HostRef } from '../../core/plan';
+import { checkFailed, FailureType, invalidInput } from '../../core/failures';
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { SecretRef } from '../../config/secret';
+import type { BackupPlan, ExecResult, HostRef } from '../../core/plan';
 import type { Runbook } from '../../workflows';
 import { parseManifests, type Manifest } from './manifest';
-import { listScript, removeCopyScript, writeManifestScript } from './scripts';
+import { CHECK_FAILED, listScript, reason, REFUSED, removeCopyScript, writeManifestScript } from './scripts';
 
 /** The copies of a set on its host, newest first (from their manifests). */
 export async function listCopies(rb: Runbook<unknown>, set: BackupPlan): Promise<Manifest[]> {
@@ -41,4 +43,24 @@ export function writeManifest(rb: Runbook<unknown>, host: HostRef, dir: string, 
 /** Removes a copy (manifest first) from a host. */
 export function removeCopy(rb: Runbook<unknown>, host: HostRef, dir: string, copy: Manifest) {
   return rb.on(host).run(removeCopyScript(dir, copy.id, copy.file));
+}
+
+/**
+ * Runs one of the backup scripts on a host and turns how it ended into the run's words: a refusal (bad input, an unfit
+ * host — nothing changed) is invalid input, a failed check is a verification failure, anything else a failed command;
+ * each names the host and the script's own `runway:` reason.
+ */
+export async function onHost(
+  rb: Runbook<unknown>,
+  host: HostRef,
+  script: string,
+  secrets?: Record<string, SecretRef>,
+): Promise<ExecResult> {
+  const result = await rb.on(host).run(script).env(secrets).nothrow();
+  if (result.exitCode === 0) return result;
+  const why = reason(result.stderr) ?? `exited ${result.exitCode}: ${result.stderr.trim().split('\n').pop() ?? ''}`;
+  const message = `${host.name}: ${why}`;
+  if (result.exitCode === REFUSED) throw invalidInput(message);
+  if (result.exitCode === CHECK_FAILED) throw checkFailed('VerificationFailed', message);
+  throw ApplicationFailure.create({ type: FailureType.CommandFailed, message, nonRetryable: true });
 }

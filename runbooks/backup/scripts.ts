@@ -35,12 +35,21 @@ function psql(database: string): string {
   return `psql -X -q -At -v ON_ERROR_STOP=1 -d ${quote(database)}`;
 }
 
+/**
+ * How a script ends when it does not succeed: {@link REFUSED} (bad input or an unfit host, found before anything
+ * changed) or {@link CHECK_FAILED} (a copy that is not what its manifest says, an app that is not healthy), each with
+ * one `runway:` line on stderr; anything else is a command that failed.
+ */
+export const REFUSED = 3;
+export const CHECK_FAILED = 4;
+
 /** Stops the script with one `runway:` line on stderr. */
-const refuse = (message: string) => `{ echo ${quote(`runway: ${message}`)} >&2; exit 3; }`;
+const refuse = (message: string) => `{ echo ${quote(`runway: ${message}`)} >&2; exit ${REFUSED}; }`;
+const fail = (message: string) => `{ echo ${quote(`runway: ${message}`)} >&2; exit ${CHECK_FAILED}; }`;
 
 /** Fails with psql's own last line, prefixed, when a command fails. */
-const orSay = (what: string, errFile: string) =>
-  `|| { echo "runway: ${what}: $(tail -n 1 ${errFile} 2>/dev/null)" >&2; exit 3; }`;
+const orSay = (what: string, errFile: string, code = 5) =>
+  `|| { echo "runway: ${what}: $(tail -n 1 ${errFile} 2>/dev/null)" >&2; exit ${code}; }`;
 
 /** The key check of a passphrase: a short hash that tells a wrong key from a damaged copy, and reveals nothing. */
 const keyCheck = `printf '%s%s' 'runway-backup-key-check:' "$${KEY_VARIABLE}" | sha256sum | cut -c1-16`;
@@ -225,9 +234,9 @@ export function checkCopyScript(o: {
   const p = quote(o.path);
   return [
     'set -u',
-    `[ -f ${p} ] || ${refuse(`copy ${o.id} is missing: no file ${o.path}`)}`,
+    `[ -f ${p} ] || ${fail(`copy ${o.id} is missing: no file ${o.path}`)}`,
     `H=$(sha256sum ${p} | cut -d' ' -f1); N=$(wc -c <${p} | tr -d ' ')`,
-    `[ "$H" = ${quote(o.sha256)} ] || { echo "runway: copy ${o.id} is corrupt: sha256 $H, its manifest says ${o.sha256} ($N bytes, manifest ${o.bytes})" >&2; exit 3; }`,
+    `[ "$H" = ${quote(o.sha256)} ] || { echo "runway: copy ${o.id} is corrupt: sha256 $H, its manifest says ${o.sha256} ($N bytes, manifest ${o.bytes})" >&2; exit ${CHECK_FAILED}; }`,
     ...(o.keyCheck
       ? [
           `[ -n "\${${KEY_VARIABLE}:-}" ] || ${refuse(`copy ${o.id} is encrypted and no key was given`)}`,
@@ -240,7 +249,7 @@ export function checkCopyScript(o: {
 
 /** Decrypts a copy into a clear temporary file (mode 0600) for pg_restore or tar; `openssl` reports a bad key. */
 function decrypt(path: string, clear: string): string {
-  return `openssl enc -d ${PBKDF2} -pass env:${KEY_VARIABLE} -in ${quote(path)} -out ${clear} 2>"$W/dec.err" ${orSay('decryption failed (wrong key?)', '"$W/dec.err"')}`;
+  return `openssl enc -d ${PBKDF2} -pass env:${KEY_VARIABLE} -in ${quote(path)} -out ${clear} 2>"$W/dec.err" ${orSay('decryption failed (wrong key?)', '"$W/dec.err"', REFUSED)}`;
 }
 
 /**
@@ -267,9 +276,9 @@ export function pgRestoreScript(o: {
     `W=${quote(o.work)}`,
     'rm -rf "$W" && mkdir -p "$W" || ' + refuse(`cannot write in ${o.work}`),
     ...(o.encrypted ? [decrypt(o.path, '"$W/clear"')] : []),
-    `pg_restore --list ${source} >"$W/toc" 2>"$W/list.err" ${orSay('pg_restore --list failed: the copy is not a readable archive', '"$W/list.err"')}`,
-    `${psql(o.via)} -c ${quote(create)} 2>"$W/create.err" ${orSay(`cannot create database ${o.database}`, '"$W/create.err"')}`,
-    `pg_restore --no-owner --no-privileges --exit-on-error${o.jobs && o.jobs > 1 ? ` -j ${o.jobs}` : ''} -d ${quote(o.database)} ${source} 2>"$W/restore.err" ${orSay('pg_restore failed', '"$W/restore.err"')}`,
+    `pg_restore --list ${source} >"$W/toc" 2>"$W/list.err" ${orSay('pg_restore --list failed: the copy is not a readable archive', '"$W/list.err"', CHECK_FAILED)}`,
+    `${psql(o.via)} -c ${quote(create)} 2>"$W/create.err" ${orSay(`cannot create database ${o.database}`, '"$W/create.err"', REFUSED)}`,
+    `pg_restore --no-owner --no-privileges --exit-on-error${o.jobs && o.jobs > 1 ? ` -j ${o.jobs}` : ''} -d ${quote(o.database)} ${source} 2>"$W/restore.err" ${orSay('pg_restore failed', '"$W/restore.err"', CHECK_FAILED)}`,
     `awk '$4 == "TABLE" && $5 == "DATA" {print "@table " $6 "." $7}' "$W/toc"`,
     'rm -rf "$W"',
   ].join('\n');
@@ -293,6 +302,12 @@ export function absentDatabaseScript(o: { database: string; via: string; pg: PgT
     `R=$(${psql(o.via)} -c ${quote(sql)}) || ${refuse(`cannot open database ${o.via}`)}`,
     `[ -z "$R" ] || ${refuse(`database ${o.database} already exists: a drill restores into a database of its own`)}`,
   ].join('\n');
+}
+
+/** The `runway:` line a script left on stderr (its reason), if any. */
+export function reason(stderr: string): string | undefined {
+  const lines = stderr.split('\n').filter((l) => l.startsWith('runway: '));
+  return lines.length ? lines[lines.length - 1].slice('runway: '.length).trim() : undefined;
 }
 
 /** Counts the rows of each table in a database: `@rows <table>|<count>` per table. */
@@ -338,9 +353,9 @@ export function filesRestoreScript(o: {
     `[ ! -e ${into} ] || ${refuse(`${o.into} already exists: a restore never overwrites`)}`,
     `mkdir -p ${into} || ${refuse(`cannot create ${o.into}`)}`,
     ...(o.encrypted ? [decrypt(o.path, '"$W/clear"')] : []),
-    `tar -xf ${source} -C ${into} 2>"$W/tar.err" ${orSay('tar could not extract the copy', '"$W/tar.err"')}`,
+    `tar -xf ${source} -C ${into} 2>"$W/tar.err" ${orSay('tar could not extract the copy', '"$W/tar.err"', CHECK_FAILED)}`,
     `S=$(cd ${quote(o.sums.replace(/\/[^/]*$/, '') || '/')} && pwd)/${quote(o.sums.replace(/^.*\//, ''))}`,
-    `(cd ${into} && sha256sum -c --quiet "$S") >"$W/check" 2>&1 || { echo "runway: files differ from the manifest: $(grep -c FAILED "$W/check") failed, e.g. $(grep FAILED "$W/check" | head -n 3 | tr '\\n' ' ')" >&2; exit 3; }`,
+    `(cd ${into} && sha256sum -c --quiet "$S") >"$W/check" 2>&1 || { echo "runway: files differ from the manifest: $(grep -c FAILED "$W/check") failed, e.g. $(grep FAILED "$W/check" | head -n 3 | tr '\\n' ' ')" >&2; exit ${CHECK_FAILED}; }`,
     'echo "@checked $(wc -l <"$S" | tr -d \' \')"',
     'rm -rf "$W"',
   ].join('\n');
@@ -356,7 +371,7 @@ export function smokeCommandScript(command: string, seconds: number): string {
   return [
     `end=$(( $(date +%s) + ${Math.max(1, Math.ceil(seconds))} ))`,
     `until sh -c ${quote(command)}; do`,
-    `  [ "$(date +%s)" -lt "$end" ] || { echo ${quote(`runway: smoke check did not pass within ${seconds} s: ${command}`)} >&2; exit 3; }`,
+    `  [ "$(date +%s)" -lt "$end" ] || ${fail(`smoke check did not pass within ${seconds} s: ${command}`)}`,
     '  sleep 1',
     'done',
   ].join('\n');
