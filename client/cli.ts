@@ -125,6 +125,41 @@ program
   .option('-w, --wait', 'follow the rollback and exit with the outcome')
   .action(lazy(() => import('./commands/runs'), 'cancel'));
 
+const backups = program.command('backups').description('backup sets of runway.yml: take, verify, status');
+const runOptions = (c: Command) =>
+  c
+    .option('--as <name>', 'who asks (default: $GITHUB_ACTOR, then the login name)')
+    .option('--timeout <duration>', 'stop (and clean up) if the run takes longer')
+    .option('--detach', 'start it and print its id instead of following it')
+    .option('--json', 'print the final report as JSON');
+runOptions(backups.command('take <set>').description('take a copy of a set now')).action(
+  lazy(() => import('./commands/backups'), 'take'),
+);
+runOptions(
+  backups
+    .command('verify <set>')
+    .description('restore-test a copy in a scratch database and mark it verified')
+    .option('--copy <id>', 'the copy (default: the newest)'),
+).action(lazy(() => import('./commands/backups'), 'verify'));
+backups
+  .command('status [sets...]')
+  .description("each set's newest and newest verified copy, each drill's last RTO/RPO; exit 1 when one is off")
+  .option('--json', 'print the report as JSON')
+  .action(lazy(() => import('./commands/backups'), 'status'));
+const drills = program.command('drills').description('disaster-recovery drills of runway.yml');
+runOptions(
+  drills
+    .command('run <drill>')
+    .description('restore the newest verified copy into the DR target, start the app, measure RTO and RPO')
+    .option('--copy <id>', 'the copy (default: the newest verified one)'),
+).action(lazy(() => import('./commands/backups'), 'drill'));
+drills
+  .command('report')
+  .description('the last drills from the drill log')
+  .option('-n, --last <count>', 'how many (default 10)')
+  .option('--json', 'print them as JSON')
+  .action(lazy(() => import('./commands/backups'), 'report'));
+
 const schedules = program.command('schedules').description("Temporal Schedules of runway.yml's backups and drills");
 schedules
   .command('apply')

@@ -57,3 +57,53 @@ export function drillProblems(drills: DrillRecord[]): string[] {
   }
   return problems;
 }
+
+/** `runway backups status` as text: a table of sets, one of each drill's last run, and the verdict. */
+export function statusLines(report: BackupStatusReport): string[] {
+  const rows = report.sets.map((s) => [
+    s.name,
+    `${s.environment}/${s.host}`,
+    String(s.copies),
+    s.newest ? formatMs(s.newest.ageMs) : 'none',
+    s.newestVerified ? formatMs(s.newestVerified.ageMs) : 'none',
+  ]);
+  const lines = table([['SET', 'WHERE', 'COPIES', 'NEWEST', 'NEWEST VERIFIED'], ...rows]);
+  const last = new Map(report.drills.map((d) => [d.drill, d]));
+  if (last.size)
+    lines.push('', ...table([['DRILL', 'LAST RUN', 'OUTCOME', 'RTO', 'RPO'], ...[...last.values()].map(drillRow)]));
+  if (report.ok) lines.push('all backups and drills within their thresholds');
+  return lines;
+}
+
+/** `runway drills report` as text: one line per drill, oldest first. */
+export function drillLines(drills: DrillRecord[]): string[] {
+  if (drills.length === 0) return ['no drill has run yet'];
+  return table([
+    ['DRILL', 'WHEN', 'OUTCOME', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE', 'COPY'],
+    ...drills.map((d) => [...drillRow(d), d.copy ?? '—']),
+  ]);
+}
+
+function drillRow(d: DrillRecord): string[] {
+  const vs = (ms: number | undefined, objective: number | undefined) =>
+    `${formatMs(ms)}${objective === undefined ? '' : ` / ${formatMs(objective)}`}`;
+  const outcome =
+    d.outcome === 'failed' ? `failed: ${d.error ?? ''}`.slice(0, 60) : d.met === false ? 'over objective' : 'passed';
+  return [
+    d.drill,
+    d.at.replace(/\.\d+Z$/, 'Z'),
+    outcome,
+    vs(d.rtoMs, d.objectives.rtoMs),
+    vs(d.rpoMs, d.objectives.rpoMs),
+  ];
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
+}

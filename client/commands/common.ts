@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { configPath } from '../../config';
 import { parseRunInput } from '../../runbooks/registry';
@@ -28,6 +29,11 @@ export async function withClient<T>(command: Command, fn: (runway: RunwayClient)
   } finally {
     await runway.close();
   }
+}
+
+/** Who is acting: `--as`, then the GitHub Actions user, then the login name. */
+export function actorOf(opts: { as?: string }): string {
+  return opts.as || process.env.GITHUB_ACTOR || userInfo().username;
 }
 
 /** Refuses a bad input before any config is read or Temporal reached, in the words the worker would use. */

@@ -1,10 +1,9 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { follow } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode } from '../outcome';
 import { writeStepSummary } from '../summary';
-import { checkInput, noWorkerYet, printOutcome, withClient } from './common';
+import { actorOf, checkInput, noWorkerYet, printOutcome, withClient } from './common';
 
 interface RunOptions {
   environment: string;
@@ -13,11 +12,6 @@ interface RunOptions {
   wait?: boolean;
   waitLock?: boolean;
   json?: boolean;
-}
-
-/** Who is acting: `--as`, then the GitHub Actions user, then the login name. */
-function actorOf(opts: { as?: string }): string {
-  return opts.as || process.env.GITHUB_ACTOR || userInfo().username;
 }
 
 /** `runway deploy <service> <version> -e env`: validated first (exit 2, nothing started), then started under the lock. */

@@ -49,7 +49,10 @@ const fail = (message: string) => `{ echo ${quote(`runway: ${message}`)} >&2; ex
 
 /** Fails with psql's own last line, prefixed, when a command fails. */
 const orSay = (what: string, errFile: string, code = 5) =>
-  `|| { echo "runway: ${what}: $(tail -n 1 ${errFile} 2>/dev/null)" >&2; exit ${code}; }`;
+  `|| { echo "runway: ${what}: $(${firstError(errFile)})" >&2; exit ${code}; }`;
+
+/** The line of a tool's stderr that says what went wrong: its first error line, else its first line. */
+const firstError = (file: string) => `grep -m 1 -iE 'error|fatal' ${file} 2>/dev/null || head -n 1 ${file} 2>/dev/null`;
 
 /** The key check of a passphrase: a short hash that tells a wrong key from a damaged copy, and reveals nothing. */
 const keyCheck = `printf '%s%s' 'runway-backup-key-check:' "$${KEY_VARIABLE}" | sha256sum | cut -c1-16`;
@@ -69,7 +72,7 @@ export function preflightScript(o: { dir: string; database?: string; pg?: PgTarg
     ...(o.database
       ? [
           `E=$(${psql(o.database)} -c 'select 1' 2>&1 >/dev/null) || ` +
-            `{ echo "runway: cannot open database ${o.database}: $(echo "$E" | tail -n 1)" >&2; exit 3; }`,
+            `{ echo "runway: cannot open database ${o.database}: $(echo "$E" | grep -m 1 -iE 'error|fatal' || echo "$E" | head -n 1)" >&2; exit ${REFUSED}; }`,
         ]
       : []),
     ...(o.encrypted ? [`echo "@keycheck $(${keyCheck})"`] : []),
@@ -132,7 +135,7 @@ export function pgDumpScript(o: {
         `to_char(transaction_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ` +
         "current_setting('server_version');",
     )} >&3`,
-    `until grep -q '^snapshot|' "$W/a" 2>/dev/null; do kill -0 $P 2>/dev/null || { echo "runway: cannot open database ${o.database}: $(tail -n 1 "$W/e")" >&2; exit 3; }; sleep 0.05; done`,
+    `until grep -q '^snapshot|' "$W/a" 2>/dev/null; do kill -0 $P 2>/dev/null || { echo "runway: cannot open database ${o.database}: $(${firstError('"$W/e"')})" >&2; exit ${REFUSED}; }; sleep 0.05; done`,
     `IFS='|' read -r _ S T V <"$W/a"`,
     `pg_dump -Fc --snapshot="$S" ${opts ? `${opts} ` : ''}-d ${quote(o.database)} -f "$W/plain" 2>"$W/dump.err" ${orSay('pg_dump failed', '"$W/dump.err"')}`,
     `echo ${quote(count)} >&3`,

@@ -24,6 +24,8 @@ export interface BackupWorld {
   worker?: Awaited<ReturnType<typeof startWorker>>;
   /** db-1's base dir, where the copies and the files tree live. */
   dbHostDir: string;
+  /** The ports the drills' apps listen on: app-db-dr's, app-db-broken's. */
+  appPorts: [number, number];
   /** Runs a runbook to its end: the report, and the exit code the CLI would give. */
   run(runbook: string, input: Record<string, unknown>): Promise<Outcome>;
   stop(): Promise<void>;
@@ -34,8 +36,8 @@ export interface BackupWorldOptions {
   appDb?: string[];
   /** YAML appended at the end of the config. */
   extra?: string;
-  /** The drill's app never becomes healthy. */
-  brokenApp?: boolean;
+  /** More sets: YAML lines under `backups:` (each starting with two spaces); a line `database: DB` names the world's database and its connection, `connection: PG` the cluster. */
+  moreSets?: string[];
   /** Drill objectives (default rto 5m, rpo 1h). */
   objectives?: string;
   noWorker?: boolean;
@@ -58,7 +60,10 @@ export async function startBackupWorld(name: string, o: BackupWorldOptions = {})
   const appDir = join(`/tmp`, `runway-drillapp-${db}`);
   mkdirSync(appDir, { recursive: true });
   chmodSync(appDir, 0o755);
-  const app = writeDrillApp(appDir, { PGHOST: pg.socketDir, PGPORT: String(pg.port) }, 'accounts', o.brokenApp);
+  const pgEnv = { PGHOST: pg.socketDir, PGPORT: String(pg.port) };
+  const app = writeDrillApp(appDir, pgEnv, 'accounts');
+  const broken = writeDrillApp(appDir, pgEnv, 'accounts', true);
+  const connection = `{ host: ${JSON.stringify(pg.socketDir)}, port: ${pg.port} }`;
   const appPort = 20_000 + Math.floor(Math.random() * 20_000);
   const yaml = [
     'backups:',
@@ -67,7 +72,7 @@ export async function startBackupWorld(name: string, o: BackupWorldOptions = {})
     '    environment: test',
     '    host: db-1',
     `    database: ${db}`,
-    `    connection: { host: ${JSON.stringify(pg.socketDir)}, port: ${pg.port} }`,
+    `    connection: ${connection}`,
     '    dir: backups/app-db',
     '    keep: 3',
     '    copyTo: { host: vault-1 }',
@@ -84,6 +89,11 @@ export async function startBackupWorld(name: string, o: BackupWorldOptions = {})
     "    exclude: ['*.log']",
     '    dir: backups/site',
     '    keep: 2',
+    ...(o.moreSets ?? []).flatMap((l) =>
+      l.trim() === 'database: DB'
+        ? [`    database: ${db}`, `    connection: ${connection}`]
+        : [l.replace(/connection: PG$/, `connection: ${connection}`)],
+    ),
     'drills:',
     '  app-db-dr:',
     '    backup: app-db',
@@ -92,6 +102,12 @@ export async function startBackupWorld(name: string, o: BackupWorldOptions = {})
     "    smoke: [{ http: { path: /health, expectBody: 'ok' } }]",
     '    healthTimeout: 8s',
     `    objectives: ${o.objectives ?? '{ rto: 5m, rpo: 1h }'}`,
+    '  app-db-broken:',
+    '    backup: app-db',
+    `    target: { host: dr-1, database: ${db}_dr }`,
+    `    app: { start: ${JSON.stringify(broken.start)}, stop: ${JSON.stringify(broken.stop)}, port: ${appPort + 1} }`,
+    "    smoke: [{ http: { path: /health, expectBody: 'ok' } }]",
+    '    healthTimeout: 3s',
     '  site-dr:',
     '    backup: site',
     '    target: { host: dr-1 }',
@@ -132,6 +148,7 @@ export async function startBackupWorld(name: string, o: BackupWorldOptions = {})
     runway: client,
     worker,
     dbHostDir,
+    appPorts: [appPort, appPort + 1],
     async run(runbook, input) {
       const handle = await client.start(runbook, input);
       const outcome = await client.wait(handle);
