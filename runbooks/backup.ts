@@ -2,11 +2,11 @@ import { BackupInputSchema, type BackupInput } from '../config/inputs';
 import { defineRunbook, runbook } from '../workflows';
 import { invalidInput } from '../core/failures';
 import { workflowInfo } from '@temporalio/workflow';
-import { listCopies, removeCopy, writeManifest, onHost } from './backup/copies';
+import { onHost, writeManifest } from './backup/copies';
 import { kindOf, setSecrets } from './backup/kinds';
-import { CIPHER, copyFileName, copyId, MANIFEST_FORMAT, type Manifest } from './backup/manifest';
+import { CIPHER, copyFileName, copyId, MANIFEST_FORMAT, parseManifests, type Manifest } from './backup/manifest';
 import { copiesToDelete } from './backup/rotation';
-import { discardCopyScript, marks } from './backup/scripts';
+import { discardCopyScript, listScript, marks, rotateScript } from './backup/scripts';
 
 /**
  * Takes a copy of a backup set: checked first (dir writable, database reachable), written under a temporary name,
@@ -30,12 +30,14 @@ export const backup = defineRunbook(
       const file = copyFileName(id, set.config.kind, encrypted);
       if (rb.input.actor) rb.label('actor', rb.input.actor);
 
+      // One command checks the dir (and database) and lists the copies already there.
       const checked = await rb.step(`check ${set.host.name}:${set.dir}`, () =>
-        onHost(rb, set.host, kind.preflight(set), secrets),
+        onHost(rb, set.host, `${kind.preflight(set)}\n${listScript(set.dir)}`, secrets),
       );
       const keyCheck = marks(checked.stdout, 'keycheck')[0];
+      const earlier = parseManifests(checked.stdout);
       // A copy about the size of the last one must fit, twice over while it is encrypted.
-      const last = (await rb.step('find earlier copies', () => listCopies(rb, set)))[0];
+      const last = earlier[0];
       const free = Number(marks(checked.stdout, 'free')[0] ?? NaN) * 1024;
       const needed = last ? Math.ceil(last.bytes * (encrypted ? 2.2 : 1.2)) : 0;
       if (free < needed) {
@@ -83,17 +85,16 @@ export const backup = defineRunbook(
         );
       }
 
-      await rb.step('write manifest', () => writeManifest(rb, set.host, set.dir, manifest));
-
-      const deleted = await rb.step('rotate', async () => {
-        const copies = await listCopies(rb, set);
-        const doomed = copiesToDelete(copies, set.config.keep, manifest.createdAt, id);
-        for (const copy of doomed) {
-          await removeCopy(rb, set.host, set.dir, copy);
-          if (set.copyTo) await removeCopy(rb, set.copyTo.host, set.copyTo.dir, copy);
-        }
-        return doomed.map((c) => c.id);
-      });
+      // The manifest makes the copy visible; in the same command, rotation removes what the policy lets go.
+      const doomed = copiesToDelete([manifest, ...earlier], set.config.keep, manifest.createdAt, id);
+      const deleted = doomed.map((c) => c.id);
+      await rb.step(doomed.length ? `write manifest, rotate ${doomed.length}` : 'write manifest', () =>
+        rb.on(set.host).run(rotateScript(set.dir, manifest, doomed)),
+      );
+      if (set.copyTo && doomed.length) {
+        const to = set.copyTo;
+        await rb.step(`rotate on ${to.host.name}`, () => rb.on(to.host).run(rotateScript(to.dir, undefined, doomed)));
+      }
 
       rb.result({
         set: set.name,

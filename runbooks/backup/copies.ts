@@ -4,7 +4,7 @@ import type { SecretRef } from '../../config/secret';
 import type { BackupPlan, ExecResult, HostRef } from '../../core/plan';
 import type { Runbook } from '../../workflows';
 import { parseManifests, type Manifest } from './manifest';
-import { CHECK_FAILED, listScript, reason, REFUSED, removeCopyScript, writeManifestScript } from './scripts';
+import { CHECK_FAILED, listScript, reason, REFUSED, writeManifestScript } from './scripts';
 
 /** The copies of a set on its host, newest first (from their manifests). */
 export async function listCopies(rb: Runbook<unknown>, set: BackupPlan): Promise<Manifest[]> {
@@ -38,11 +38,6 @@ export function copyPath(set: BackupPlan, copy: Manifest): string {
 /** Writes a manifest on a host, atomically. */
 export function writeManifest(rb: Runbook<unknown>, host: HostRef, dir: string, manifest: Manifest) {
   return rb.on(host).run(writeManifestScript(dir, manifest.id, JSON.stringify(manifest)));
-}
-
-/** Removes a copy (manifest first) from a host. */
-export function removeCopy(rb: Runbook<unknown>, host: HostRef, dir: string, copy: Manifest) {
-  return rb.on(host).run(removeCopyScript(dir, copy.id, copy.file));
 }
 
 /**

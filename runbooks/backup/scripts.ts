@@ -135,7 +135,7 @@ export function pgDumpScript(o: {
         `to_char(transaction_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ` +
         "current_setting('server_version');",
     )} >&3`,
-    `until grep -q '^snapshot|' "$W/a" 2>/dev/null; do kill -0 $P 2>/dev/null || { echo "runway: cannot open database ${o.database}: $(${firstError('"$W/e"')})" >&2; exit ${REFUSED}; }; sleep 0.05; done`,
+    `until grep -q '^snapshot|' "$W/a" 2>/dev/null; do kill -0 $P 2>/dev/null || { echo "runway: cannot open database ${o.database}: $(${firstError('"$W/e"')})" >&2; exit ${REFUSED}; }; sleep 0.01; done`,
     `IFS='|' read -r _ S T V <"$W/a"`,
     `pg_dump -Fc --snapshot="$S" ${opts ? `${opts} ` : ''}-d ${quote(o.database)} -f "$W/plain" 2>"$W/dump.err" ${orSay('pg_dump failed', '"$W/dump.err"')}`,
     `echo ${quote(count)} >&3`,
@@ -216,6 +216,19 @@ export function listScript(dir: string): string {
 export function removeCopyScript(dir: string, id: string, file: string): string {
   const at = (name: string) => quote(`${dir}/${name}`);
   return `rm -f ${at(`${id}.manifest.json`)} ${at(`.${id}.manifest.tmp`)} && rm -f ${at(file)} ${at(`${id}.sha256sums`)}`;
+}
+
+/** Writes a new copy's manifest (when given), then removes the copies rotation let go; stops at the first failure. */
+export function rotateScript(
+  dir: string,
+  manifest: { id: string } | undefined,
+  doomed: { id: string; file: string }[],
+): string {
+  return [
+    'set -e',
+    ...(manifest ? [writeManifestScript(dir, manifest.id, JSON.stringify(manifest))] : []),
+    ...doomed.map((c) => removeCopyScript(dir, c.id, c.file)),
+  ].join('\n');
 }
 
 /** Removes what an unfinished copy left: its work dir, partial file, and — when it was the undo — the copy itself. */
