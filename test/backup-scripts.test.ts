@@ -101,7 +101,7 @@ describe('backup scripts under sh', () => {
     // A sums file that no longer matches the archive is a failed check, naming the file.
     writeFileSync(
       join(dir, 'f1.sha256sums'),
-      readFileSync(join(dir, 'f1.sha256sums'), 'utf8').replace(/^[0-9a-f]/, '0'),
+      readFileSync(join(dir, 'f1.sha256sums'), 'utf8').replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')),
     );
     const bad = restore(join(root, 'r2'));
     expect(bad.status).toBe(4);
