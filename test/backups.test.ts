@@ -6,7 +6,7 @@ import type { BackupStatusReport } from '../core/backup-status';
 import type { DrillRecord } from '../core/drills';
 import type { Manifest } from '../runbooks/backup/manifest';
 import { startBackupWorld, SEED, type BackupWorld } from './support/backup-world';
-import { runCli } from './support/harness';
+import { runCli, waitFor } from './support/harness';
 
 const KEY = 'correct horse battery staple 4711';
 const WRONG_KEY = 'incorrect donkey battery staple 0815';
@@ -67,6 +67,13 @@ describe('backups, restore tests and DR drills', () => {
         '    database: DB',
         '    dir: backups/enc',
         '    encryption: { key: { env: RUNWAY_TEST_BACKUP_KEY } }',
+        '  app-db-slow:',
+        '    kind: postgres',
+        '    environment: test',
+        '    host: db-1',
+        '    database: DB',
+        '    dir: backups/slow',
+        "    verify: { queries: [{ name: slow, sql: 'select pg_sleep(30)', expect: '' }] }",
         '  app-db-missing:',
         '    kind: postgres',
         '    environment: test',
@@ -155,6 +162,24 @@ describe('backups, restore tests and DR drills', () => {
     const status = await cli(['backups', 'status', 'app-db-strict']);
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(/app-db-strict: no copy has passed a restore test/);
+  });
+
+  test('a verify cancelled mid-check drops its scratch database and marks nothing', async () => {
+    expect((await w.run('backup', { set: 'app-db-slow' })).exitCode).toBe(0);
+    const handle = await w.runway.start('backupVerify', { set: 'app-db-slow' });
+    await waitFor(
+      'the slow check to run',
+      async () =>
+        (await scratches()).length === 1 &&
+        (await w.runway.progress(handle))?.steps.some((s) => s.name === 'check query "slow"' && s.status === 'running'),
+      20_000,
+    );
+    await handle.cancel();
+    const outcome = await w.runway.wait(handle);
+    expect(outcome.status).toBe('cancelled');
+    expect(outcome.report!.steps.find((s) => s.name.startsWith('restore into'))?.status).toBe('undone');
+    expect(await scratches()).toEqual([]);
+    expect(manifests(join(w.dbHostDir, 'backups', 'slow'))[0].verified).toBeUndefined();
   });
 
   test('a drill whose app never becomes healthy fails, says why, and still tears down', async () => {
