@@ -15,7 +15,10 @@ export const ScheduleSpecSchema = z.union(
   [
     z
       .string()
-      .regex(/^\S+(\s+\S+){4}$|^@(hourly|daily|weekly|monthly|yearly)$/, 'expected a cron expression of 5 fields'),
+      .regex(
+        /^[0-9A-Za-z*/,?#-]+(\s+[0-9A-Za-z*/,?#-]+){4}$|^@(hourly|daily|weekly|monthly|yearly)$/,
+        'expected a cron expression of 5 fields ("0 2 * * *", in UTC) or { every: 1d }',
+      ),
     z.strictObject({
       every: DurationSchema.refine((ms) => ms >= 1_000, 'expected at least 1s'),
       offset: DurationSchema.optional(),

@@ -43,6 +43,9 @@ function matches(line: string, expected: Expected): boolean {
   return typeof expected.fragment === 'string' ? message.includes(expected.fragment) : expected.fragment.test(message);
 }
 
+/** An environment with one database host (lines 5–8). */
+const DB_ENV = ['environments:', '  prod:', '    hosts:', '      db-1: { address: 10.0.0.5, roles: [db] }'];
+
 const NAME_RULE = 'expected a name of letters, digits, ".", "_" or "-" (max 63)';
 
 const BAD_CONFIGS: Array<[string, string, Expected[]]> = [
@@ -199,6 +202,136 @@ const BAD_CONFIGS: Array<[string, string, Expected[]]> = [
     'YAML syntax error: tab indentation',
     yml('ssh:', '\tuser: deploy', 'environments: {}'),
     ['2:1 yaml: Tabs are not allowed as indentation'],
+  ],
+  [
+    'a backup set in an unknown environment',
+    yml(
+      ...SSH,
+      ...DB_ENV,
+      'backups:',
+      '  app:',
+      '    kind: postgres',
+      '    environment: staging',
+      '    host: db-1',
+      '    database: app',
+      '    dir: /b',
+    ),
+    ['12:18 backups.app.environment: unknown environment "staging" (known: prod)'],
+  ],
+  [
+    'a backup set on an unknown host, copied to an unknown role',
+    yml(
+      ...SSH,
+      ...DB_ENV,
+      'backups:',
+      '  app:',
+      '    kind: postgres',
+      '    environment: prod',
+      '    host: db-9',
+      '    database: app',
+      '    dir: /b',
+      '    copyTo: { role: vault }',
+    ),
+    [
+      '13:11 backups.app.host: no host "db-9" in environment prod',
+      '16:21 backups.app.copyTo.role: no host in environment prod has role "vault"',
+    ],
+  ],
+  [
+    'a backup set with both host and role, or an unknown kind',
+    yml(
+      ...SSH,
+      ...DB_ENV,
+      'backups:',
+      '  a:',
+      '    kind: files',
+      '    environment: prod',
+      '    host: db-1',
+      '    role: db',
+      '    paths: [/etc]',
+      '    dir: /b',
+      '  b:',
+      '    kind: mysql',
+      '    environment: prod',
+      '    dir: /b',
+    ),
+    [
+      '13:11 backups.a.host: give host or role (one of them)',
+      '18:11 backups.b.kind: expected kind: postgres or kind: files',
+    ],
+  ],
+  [
+    'a database password given as a value, a schedule that is no cron expression',
+    yml(
+      ...SSH,
+      ...DB_ENV,
+      'backups:',
+      '  app:',
+      '    kind: postgres',
+      '    environment: prod',
+      '    host: db-1',
+      '    database: app',
+      '    dir: /b',
+      '    connection: { password: hunter2 }',
+      "    schedule: { backup: 'every day' }",
+    ),
+    [
+      '16:29 backups.app.connection.password: secrets are references, not values: write { env: NAME } or { file: PATH }',
+      at('17:25 backups.app.schedule.backup', /cron expression of 5 fields .* or \{ every: 1d \}/),
+    ],
+  ],
+  [
+    'a drill of an unknown set',
+    yml(...SSH, ...DB_ENV, 'drills:', '  dr:', '    backup: nope', '    target: { host: db-1 }'),
+    ['11:13 drills.dr.backup: unknown backup set "nope" (known: none)'],
+  ],
+  [
+    'a drill with an unknown placeholder',
+    yml(
+      ...SSH,
+      ...DB_ENV,
+      'backups:',
+      '  app:',
+      '    kind: files',
+      '    environment: prod',
+      '    host: db-1',
+      '    paths: [/etc]',
+      '    dir: /b',
+      'drills:',
+      '  dr:',
+      '    backup: app',
+      '    target: { host: db-1 }',
+      "    app: { start: 'run {{databse}}', stop: x }",
+    ),
+    [
+      at(
+        '20:19 drills.dr.app.start',
+        'unknown placeholder {{databse}} (known: database, port, host, address, dir, drill, set)',
+      ),
+    ],
+  ],
+  [
+    'a postgres drill without a database, http smoke checks without a port',
+    yml(
+      ...SSH,
+      ...DB_ENV,
+      'backups:',
+      '  app:',
+      '    kind: postgres',
+      '    environment: prod',
+      '    host: db-1',
+      '    database: app',
+      '    dir: /b',
+      'drills:',
+      '  dr:',
+      '    backup: app',
+      '    target: { host: db-1 }',
+      '    smoke: [{ http: { path: /health } }]',
+    ),
+    [
+      '19:13 drills.dr.target.database: a postgres drill needs the database to restore into',
+      '18:5 drills.dr.app.port: http smoke checks need app.port',
+    ],
   ],
   ['duplicate YAML key', yml(...SSH, '  user: other', 'environments: {}'), [at('5:3 yaml', 'unique')]],
   ['empty file', '', [at('1:1 ssh', /required/), at('1:1 environments', /required/)]],

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunwayClient } from '../../client/lib';
 import type { Outcome } from '../../core/outcome';
@@ -132,6 +132,7 @@ export async function startBackupWorld(name: string, o: BackupWorldOptions = {})
     await world.stop();
     await pg.dropDatabase(db).catch(() => undefined);
     await pg.dropDatabase(`${db}_dr`).catch(() => undefined);
+    rmSync(appDir, { recursive: true, force: true });
   };
   try {
     worker = o.noWorker ? undefined : await startWorker(world);

@@ -5,6 +5,7 @@ import { startTestServer } from '../../sandbox/test-server';
 import { ROOT } from '../../sandbox/bootstrap';
 import { startPostgres, type SandboxPostgres } from '../../sandbox/postgres';
 import { bundleRunbooks, installRuntime } from '../../worker';
+import { exportPostgresEnv } from './postgres';
 
 /**
  * Starts one real Temporal dev server for the whole jest run — `@temporalio/testing` pointed at the temporal CLI found
@@ -21,11 +22,7 @@ export default async function globalSetup(): Promise<void> {
   state.__runwayEnv = env;
   state.__runwayPostgres = pg;
   process.env.RUNWAY_TEST_TEMPORAL = env.address;
-  // What test/support/postgres.ts rebuilds its handle from.
-  process.env.RUNWAY_TEST_PG_SOCKET = pg.socketDir;
-  process.env.RUNWAY_TEST_PG_PORT = String(pg.port);
-  process.env.RUNWAY_TEST_PG_USER = pg.user;
-  process.env.RUNWAY_TEST_PG_BIN = pg.bin;
+  exportPostgresEnv(pg);
   const dir = join(ROOT, '.runway', 'test');
   mkdirSync(dir, { recursive: true });
   const bundle = await bundleRunbooks(join(ROOT, 'test', 'support', 'runbooks.ts'));

@@ -1,5 +1,13 @@
 import path from 'node:path';
-import { postgresClient, type SandboxPostgres } from '../../sandbox/postgres';
+import { postgresClient, type PostgresClient, type SandboxPostgres } from '../../sandbox/postgres';
+
+/** Exports the environment {@link testPostgres} rebuilds a cluster's handle from (the jest setup's, or a recorder's). */
+export function exportPostgresEnv(pg: PostgresClient): void {
+  process.env.RUNWAY_TEST_PG_SOCKET = pg.socketDir;
+  process.env.RUNWAY_TEST_PG_PORT = String(pg.port);
+  process.env.RUNWAY_TEST_PG_USER = pg.user;
+  process.env.RUNWAY_TEST_PG_BIN = pg.bin;
+}
 
 /**
  * The jest run's PostgreSQL cluster (started by the global setup), rebuilt from the environment it exported. Tests

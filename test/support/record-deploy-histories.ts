@@ -5,21 +5,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ROOT } from '../../sandbox/bootstrap';
 import { startTestServer } from '../../sandbox/test-server';
 import { bundleRunbooks } from '../../worker';
 import { startDeployWorld, type DeployWorld } from './deploy-world';
 import { waitFor } from './harness';
+import { saveHistory } from './save-history';
 import { startSlackServer } from './slack-server';
 
-const OUT = join(ROOT, 'test', 'histories');
-
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
-  const history = await handle.fetchHistory();
-  writeFileSync(join(OUT, `${name}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n');
-  console.log(`${name}: ${history.events?.length} events`);
+  console.log(`${name}: ${await saveHistory(name, handle)} events`);
 }
 
 async function run(w: DeployWorld, runbook: string, input: Record<string, unknown>, approve: boolean) {

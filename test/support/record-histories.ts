@@ -3,16 +3,15 @@
  * Runs the shipped runbooks for real (dev server, sshd hosts) and writes `test/histories/<name>.json`.
  * Re-record only on purpose: a history that stops replaying means runs in flight would break.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startTestServer } from '../../sandbox/test-server';
-import { ROOT } from '../../sandbox/bootstrap';
 import { RunwayClient } from '../../client/lib';
 import { sandboxConfigYaml } from '../../sandbox/config';
 import { startSandbox } from '../../sandbox/hosts';
 import { createRunwayWorker, installRuntime } from '../../worker';
+import { saveHistory } from './save-history';
 
 const RUNS: Array<{ name: string; runbook: string; input: Record<string, unknown>; cancelAfterMs?: number }> = [
   {
@@ -68,8 +67,6 @@ async function main(): Promise<void> {
     sandboxConfigYaml(sandbox, { environment: 'rec', extra: `temporal:\n  address: ${env.address}\n` }),
   );
   const { worker, pool } = await createRunwayWorker({ configFile, connection: env.nativeConnection });
-  const out = join(ROOT, 'test', 'histories');
-  mkdirSync(out, { recursive: true });
   try {
     await worker.runUntil(async () => {
       const runway = await RunwayClient.connect({ configFile });
@@ -77,12 +74,8 @@ async function main(): Promise<void> {
         const handle = await runway.start(run.runbook, run.input, { workflowId: `record-${run.name}` });
         if (run.cancelAfterMs) setTimeout(() => void handle.cancel(), run.cancelAfterMs);
         const outcome = await runway.wait(handle);
-        const history = await handle.fetchHistory();
-        writeFileSync(
-          join(out, `${run.name}.json`),
-          JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n',
-        );
-        console.log(`${run.name}: ${outcome.status} (${history.events?.length} events)`);
+        const events = await saveHistory(run.name, handle);
+        console.log(`${run.name}: ${outcome.status} (${events} events)`);
       }
       await runway.close();
     });
