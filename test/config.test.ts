@@ -439,6 +439,23 @@ describe('parseRunInput', () => {
   });
 });
 
+describe("the README's backup example", () => {
+  it('is a valid backups and drills section', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /### Backups and DR drills[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1];
+    const env = [
+      'environments:',
+      '  production:',
+      '    hosts:',
+      '      db-1: { address: 10.0.0.1 }',
+      '      db-2: { address: 10.0.0.2 }',
+    ];
+    const { config } = parseConfig(yml(...SSH, ...env) + block, FILE);
+    expect(config.backups['app-db'].schedule).toEqual({ backup: '0 2 * * *', verify: '30 2 * * *' });
+    expect(config.drills['app-db-weekly'].schedule).toBe('0 4 * * 0');
+  });
+});
+
 describe('examples/runway.yml', () => {
   const file = join(ROOT, 'examples', 'runway.yml');
   const text = readFileSync(file, 'utf8');
@@ -455,6 +472,12 @@ describe('examples/runway.yml', () => {
     expect(Object.values(config.services).map((s) => s.strategy)).toEqual(['blue-green', 'rolling']);
     expect(config.ssh.key?.file).toMatch(/^\/.*runway_ed25519$/);
     expect(config.notify.slack?.token).toEqual({ env: 'SLACK_TOKEN' });
+    expect(config.backups['app-db']).toMatchObject({
+      keep: { count: 14, maxAge: 30 * 86_400_000 },
+      copyTo: { host: 'db-2' },
+    });
+    expect(config.backups['app-db'].schedule).toEqual({ backup: '0 2 * * *', verify: '30 2 * * *' });
+    expect(config.drills['app-db-weekly'].objectives).toEqual({ rto: 900_000, rpo: 26 * 3_600_000 });
   });
 
   it('has a commented external-cluster block that is accepted once swapped in', () => {

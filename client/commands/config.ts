@@ -15,9 +15,18 @@ export async function check(file: string | undefined, _opts: unknown, command: C
   }
   const loaded = config.full;
   const envs = Object.values(loaded.config.environments);
-  const hosts = envs.reduce((n, env) => n + Object.keys(env.hosts).length, 0);
-  console.log(
-    `${loaded.file}: ok (${envs.length} environment${envs.length === 1 ? '' : 's'}, ${hosts} host${hosts === 1 ? '' : 's'})`,
-  );
+  const { environments, hosts, services, backups, drills } = {
+    environments: envs.length,
+    hosts: envs.reduce((n, env) => n + Object.keys(env.hosts).length, 0),
+    services: Object.keys(loaded.config.services).length,
+    backups: Object.keys(loaded.config.backups).length,
+    drills: Object.keys(loaded.config.drills).length,
+  };
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const parts = [count(environments, 'environment'), count(hosts, 'host')];
+  if (services) parts.push(count(services, 'service'));
+  if (backups) parts.push(count(backups, 'backup set'));
+  if (drills) parts.push(count(drills, 'drill'));
+  console.log(`${loaded.file}: ok (${parts.join(', ')})`);
   return ExitCode.Succeeded;
 }
