@@ -7,6 +7,7 @@ import type { DrillRecord } from '../core/drills';
 import type { Manifest } from '../runbooks/backup/manifest';
 import { startBackupWorld, SEED, type BackupWorld } from './support/backup-world';
 import { runCli, waitFor } from './support/harness';
+import { startSlackServer, type SlackServer } from './support/slack-server';
 
 const KEY = 'correct horse battery staple 4711';
 const WRONG_KEY = 'incorrect donkey battery staple 0815';
@@ -49,9 +50,28 @@ describe('backups, restore tests and DR drills', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as DrillRecord);
 
+  let slack: SlackServer;
+  /** Every Slack text of the runs (messages and their thread replies, every version). */
+  const slackTexts = () =>
+    slack
+      .messages()
+      .flatMap((m) => [m, ...slack.replies(m.ts)])
+      .flatMap((m) => m.history.map((h) => h.text));
+
   beforeAll(async () => {
     process.env.RUNWAY_TEST_BACKUP_KEY = KEY;
+    slack = await startSlackServer({ channels: ['#ops'] });
+    process.env.RUNWAY_TEST_SLACK_TOKEN = slack.token;
     w = await startBackupWorld('backups', {
+      extra: [
+        'notify:',
+        '  slack:',
+        '    channel: "#ops"',
+        '    token: { env: RUNWAY_TEST_SLACK_TOKEN }',
+        `    apiUrl: ${slack.url}`,
+        '    deliveryWindow: 5s',
+        '',
+      ].join('\n'),
       moreSets: [
         '  app-db-strict:',
         '    kind: postgres',
@@ -92,6 +112,7 @@ describe('backups, restore tests and DR drills', () => {
   });
   afterAll(async () => {
     await w?.stop();
+    await slack?.stop();
   });
 
   test('backup → verify → drill: the copy restores, the DR app answers, RTO and RPO are measured and logged', async () => {
@@ -124,6 +145,9 @@ describe('backups, restore tests and DR drills', () => {
     expect(await w.pg.databases()).not.toContain(`${w.db}_dr`);
     expect(await refused(w.appPorts[0])).toBe(true);
     console.log(`test drill: RTO ${result.rtoMs} ms, RPO ${result.rpoMs} ms`);
+    expect(
+      slackTexts().some((t) => /drill app-db-dr: RTO \S+ \(objective 5m00s\), RPO \S+ \(objective 1h00m\)/.test(t)),
+    ).toBe(true);
 
     const status = await cli(['backups', 'status', 'app-db', '--json']);
     expect(status.stderr).toBe('');
@@ -219,7 +243,8 @@ describe('backups, restore tests and DR drills', () => {
       ),
     );
     const logs = ['audit.jsonl', 'drills.jsonl'].map((f) => readFileSync(join(w.world.dir, '.runway', f), 'utf8'));
-    for (const text of [...histories, ...logs]) {
+    expect(slackTexts().some((t) => t.includes('app-db-enc'))).toBe(true);
+    for (const text of [...histories, ...logs, ...slackTexts()]) {
       expect(text).not.toContain(KEY);
       expect(text).not.toContain(WRONG_KEY);
       expect(text).not.toContain(Buffer.from(KEY).toString('base64'));
