@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LoadedConfig } from '../config';
 import type { DrillRecord } from '../core/drills';
@@ -18,7 +18,8 @@ export function createDrillLog(config: () => LoadedConfig) {
     async drillLog(record: DrillRecord): Promise<string> {
       const path = logPath(config());
       mkdirSync(dirname(path), { recursive: true });
-      appendFileSync(path, JSON.stringify(record) + '\n', { flag: 'a' });
+      // A retry after the line was written (the worker died before reporting it) must not log the drill twice.
+      if (!loggedAlready(path, record)) appendFileSync(path, JSON.stringify(record) + '\n', { flag: 'a' });
       return path;
     },
 
@@ -44,4 +45,21 @@ export function createDrillLog(config: () => LoadedConfig) {
       return limit > 0 ? records.slice(-limit) : [];
     },
   };
+}
+
+/** True when the log's last 64 KB already hold this run's record. */
+function loggedAlready(path: string, record: DrillRecord): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8').includes(`"runId":${JSON.stringify(record.runId)}`);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

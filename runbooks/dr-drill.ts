@@ -123,6 +123,8 @@ export const drDrill = defineRunbook(
           set: set.name,
         };
         const fill = (template: string) => fillTemplate(template, (name) => quote(values[name] ?? ''));
+        // The app's health window opens when it is started, so time lost earlier (a worker's crash) is not its.
+        const appStarted = now();
         if (app) {
           await rb.step(`start the app on ${target.name}`, () => rb.on(target).run(fill(app.start)), {
             undo: () => rb.on(target).run(fill(app.stop)),
@@ -131,7 +133,7 @@ export const drDrill = defineRunbook(
         }
         await rb.step(`smoke checks (${drill.config.smoke.length})`, async () => {
           for (const check of drill.config.smoke) {
-            const left = Math.max(1_000, drill.config.healthTimeout - elapsed(started));
+            const left = Math.max(1_000, drill.config.healthTimeout - elapsed(appStarted));
             if ('http' in check) {
               await rb.probe({
                 url: `http://${target.address}:${app!.port}${check.http.path}`,
