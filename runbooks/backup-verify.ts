@@ -3,10 +3,10 @@ import { BackupVerifyInputSchema, type BackupVerifyInput } from '../config/input
 import { checkFailed } from '../core/failures';
 import { defineRunbook, runbook } from '../workflows';
 import { elapsed, now } from '../workflows/time';
-import { copyPath, listCopies, pickCopy, writeManifest, onHost } from './backup/copies';
+import { copyPath, listCopiesWithKey, pickCopy, requireKey, writeManifest, onHost } from './backup/copies';
 import { kindOf, setSecrets, type RestoreTarget } from './backup/kinds';
 import { scratchDatabase, type Manifest } from './backup/manifest';
-import { checkCopyScript } from './backup/scripts';
+import { checkOutputs } from './backup/scripts';
 
 /**
  * Proves a copy restores: its checksum (and key) against the manifest, `pg_restore --list`, a restore into a scratch
@@ -28,25 +28,11 @@ export const backupVerify = defineRunbook(
       if (rb.input.actor) rb.label('actor', rb.input.actor);
       const started = now();
 
-      const copies = await rb.step('find the copy', () => listCopies(rb, set));
+      const { copies, keyCheck } = await rb.step('find the copy', () => listCopiesWithKey(rb, set, secrets));
       const copy = pickCopy(set, copies, rb.input.copy);
+      requireKey(set, copy, keyCheck);
       const path = copyPath(set, copy);
       rb.result({ set: set.name, copy: copy.id });
-
-      await rb.step(`checksum ${copy.id}`, () =>
-        onHost(
-          rb,
-          set.host,
-          checkCopyScript({
-            path,
-            id: copy.id,
-            sha256: copy.sha256,
-            bytes: copy.bytes,
-            keyCheck: copy.encryption?.keyCheck,
-          }),
-          secrets,
-        ),
-      );
 
       const scratch = scratchDatabase(runId);
       const into: RestoreTarget =
@@ -54,25 +40,39 @@ export const backupVerify = defineRunbook(
           ? { database: scratch, work: `${set.dir}/.${scratch}` }
           : { dir: `${set.dir}/.${scratch}`, work: `${set.dir}/.${scratch}.work` };
       const where = into.database ? `scratch database ${into.database}` : `scratch dir ${into.dir}`;
-      const discard = () => onHost(rb, set.host, kind.discard(set, into), secrets);
+      const discard = kind.discard(set, into);
+      const checks = kind.checks(set, copy, into);
 
-      const restoredOut = await rb.step(
-        `restore into ${where}`,
-        () => onHost(rb, set.host, kind.restore(set, path, copy, into), secrets),
-        { undo: discard, undoOnFailure: true },
+      // One command: the checksum (and key) against the manifest, the restore, every check, and — however the script
+      // ends — the scratch restore dropped. The teardown before it drops it too, should the script never get there.
+      await rb.teardown(`drop ${where} if the run stops`, () => onHost(rb, set.host, discard, secrets));
+      const tested = await rb.step(`restore-test ${copy.id} in ${where}`, () =>
+        onHost(
+          rb,
+          set.host,
+          kind.restore(set, path, copy, into, {
+            check: { id: copy.id, sha256: copy.sha256, bytes: copy.bytes, keyCheck: copy.encryption?.keyCheck },
+            checks: checks.map((c) => c.script),
+            discard: discard.split('\n'),
+          }),
+          secrets,
+        ),
       );
-      const restored = kind.parseRestore(restoredOut.stdout);
-
-      for (const check of kind.checks(set, copy, restored, into)) {
-        await rb.step(`check ${check.name}`, async () => {
-          const result = await onHost(rb, set.host, check.script, secrets);
-          const problem = check.judge(result.stdout);
-          if (problem) throw checkFailed('VerificationFailed', `${copy.id}: ${problem}`);
-        });
-      }
-
-      await rb.step(`drop ${where}`, discard);
       rb.release();
+      const restored = kind.parseRestore(tested.stdout);
+      const outputs = checkOutputs(tested.stdout);
+      const results = checks.map((check, i) => {
+        const output = outputs[i];
+        const problem = !output
+          ? `${check.name}: did not run`
+          : output.exitCode !== 0
+            ? `${check.name} failed: ${output.error ?? `exit ${output.exitCode}`}`
+            : check.judge(output.stdout, restored);
+        return { check: check.name, ok: !problem, problem };
+      });
+      rb.result({ checks: results.map((r) => `${r.ok ? '✓' : '✗'} ${r.check}`).join(', ') });
+      const failed = results.filter((r) => r.problem).map((r) => r.problem);
+      if (failed.length) throw checkFailed('VerificationFailed', `${copy.id}: ${failed.join('; ')}`);
 
       const verified: Manifest = { ...copy, verified: { at: now(), workflowId, runId, durationMs: elapsed(started) } };
       await rb.step(`mark ${copy.id} verified`, async () => {

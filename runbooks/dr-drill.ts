@@ -7,11 +7,11 @@ import { fillTemplate } from '../core/template';
 import { defineRunbook, runbook } from '../workflows';
 import { records } from '../workflows/proxies';
 import { elapsed, now } from '../workflows/time';
-import { copyPath, listCopies, pickCopy, onHost } from './backup/copies';
+import { copyPath, listCopiesWithKey, pickCopy, requireKey, onHost } from './backup/copies';
 import { kindOf, setSecrets, type RestoreTarget } from './backup/kinds';
 import { pgTarget } from './backup/kinds/postgres';
 import { scratchDatabase } from './backup/manifest';
-import { absentDatabaseScript, checkCopyScript, smokeCommandScript } from './backup/scripts';
+import { absentDatabaseScript, absentDirScript, smokeCommandScript } from './backup/scripts';
 
 /**
  * A disaster-recovery drill: the newest verified copy is restored into the DR target, the app is started against it
@@ -47,8 +47,11 @@ export const drDrill = defineRunbook(
         objectives,
       };
       try {
-        const copies = await rb.step('find the newest verified copy', () => listCopies(rb, set));
+        const { copies, keyCheck } = await rb.step('find the newest verified copy', () =>
+          listCopiesWithKey(rb, set, secrets),
+        );
         const copy = pickCopy(set, copies, rb.input.copy, true);
+        requireKey(set, copy, keyCheck);
         record.copy = copy.id;
         record.rpoMs = elapsed(copy.dataTimestamp, started);
 
@@ -57,59 +60,50 @@ export const drDrill = defineRunbook(
         const removeBrought = () =>
           rb.on(target).run(`rm -f ${names.map((n) => quote(`${drill.dir}/${n}`)).join(' ')}`);
         if (target.name !== set.host.name) {
-          await rb.step(
-            `bring ${copy.id} to ${target.name}`,
-            async () => {
-              await rb.on(target).$`mkdir -p ${drill.dir}`;
-              for (const name of names) {
-                await rb.transfer(
-                  set.host,
-                  `${set.dir}/${name}`,
-                  target,
-                  `${drill.dir}/${name}`,
-                  name === copy.file ? copy.sha256 : undefined,
-                );
-              }
-            },
-            { undo: removeBrought, undoOnFailure: true },
-          );
+          await rb.teardown(`remove ${copy.id} from ${target.name} if the drill stops`, removeBrought);
+          await rb.step(`bring ${copy.id} to ${target.name}`, async () => {
+            await rb.on(target).$`mkdir -p ${drill.dir}`;
+            for (const name of names) {
+              await rb.transfer(
+                set.host,
+                `${set.dir}/${name}`,
+                target,
+                `${drill.dir}/${name}`,
+                name === copy.file ? copy.sha256 : undefined,
+              );
+            }
+          });
           path = `${drill.dir}/${copy.file}`;
         }
-        await rb.step(`checksum ${copy.id} on ${target.name}`, () =>
-          onHost(
-            rb,
-            target,
-            checkCopyScript({
-              path,
-              id: copy.id,
-              sha256: copy.sha256,
-              bytes: copy.bytes,
-              keyCheck: copy.encryption?.keyCheck,
-            }),
-            secrets,
-          ),
-        );
-
         const work = `${drill.dir}/.${scratchDatabase(runId)}`;
         const into: RestoreTarget =
           set.config.kind === 'postgres'
             ? { database: drill.config.target.database!, via: 'postgres', work }
             : { dir: `${drill.dir}/restored`, work };
         const where = `${target.name}:${into.database ?? into.dir}`;
-        if (into.database) {
-          await rb.step(`check ${where} is free`, () =>
-            onHost(
-              rb,
-              target,
-              absentDatabaseScript({ database: into.database!, via: 'postgres', pg: pgTarget(set) }),
-              secrets,
-            ),
-          );
-        }
-        await rb.step(
-          `restore ${copy.id} into ${where}`,
-          () => onHost(rb, target, kind.restore(set, path, copy, into), secrets),
-          { undo: () => onHost(rb, target, kind.discard(set, into), secrets), undoOnFailure: true },
+        // A drill restores only into a database (or dir) of its own: one that is there already is refused, never
+        // overwritten — and so never dropped by this drill's teardown.
+        await rb.step(`check ${where} is free`, () =>
+          onHost(
+            rb,
+            target,
+            into.database
+              ? absentDatabaseScript({ database: into.database, via: 'postgres', pg: pgTarget(set) })
+              : absentDirScript(into.dir!),
+            secrets,
+          ),
+        );
+        const discard = () => onHost(rb, target, kind.discard(set, into), secrets);
+        await rb.teardown(`drop ${where} if the drill stops`, discard);
+        await rb.step(`restore ${copy.id} into ${where}`, () =>
+          onHost(
+            rb,
+            target,
+            kind.restore(set, path, copy, into, {
+              check: { id: copy.id, sha256: copy.sha256, bytes: copy.bytes, keyCheck: copy.encryption?.keyCheck },
+            }),
+            secrets,
+          ),
         );
 
         const app = drill.config.app;
@@ -126,10 +120,10 @@ export const drDrill = defineRunbook(
         // The app's health window opens when it is started, so time lost earlier (a worker's crash) is not its.
         const appStarted = now();
         if (app) {
-          await rb.step(`start the app on ${target.name}`, () => rb.on(target).run(fill(app.start)), {
-            undo: () => rb.on(target).run(fill(app.stop)),
-            undoOnFailure: true,
-          });
+          await rb.teardown(`stop the app on ${target.name} if the drill stops`, () =>
+            rb.on(target).run(fill(app.stop)),
+          );
+          await rb.step(`start the app on ${target.name}`, () => rb.on(target).run(fill(app.start)));
         }
         await rb.step(`smoke checks (${drill.config.smoke.length})`, async () => {
           for (const check of drill.config.smoke) {
@@ -151,7 +145,7 @@ export const drDrill = defineRunbook(
 
         await rb.step(`tear down ${where}`, async () => {
           if (app) await rb.on(target).run(fill(app.stop));
-          await onHost(rb, target, kind.discard(set, into), secrets);
+          await discard();
           if (path !== copyPath(set, copy)) await removeBrought();
         });
         rb.release();

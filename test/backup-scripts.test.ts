@@ -2,9 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { quote } from '../core/quote';
 import { parseManifests, type Manifest } from '../runbooks/backup/manifest';
 import {
-  checkCopyScript,
+  checkOutputs,
   filesArchiveScript,
   filesRestoreScript,
   listScript,
@@ -45,20 +46,96 @@ describe('backup scripts under sh', () => {
     expect(sh(listScript(join(root, 'none')), root).stdout).toBe('');
   });
 
-  test('a copy is checked against its manifest: whole, corrupt (exit 4), missing (exit 4)', () => {
-    const path = join(root, HOSTILE);
-    writeFileSync(path, 'the copy');
+  test('a restore checks the copy first: whole, corrupt (exit 4), missing (exit 4); nothing is restored from a bad one', () => {
+    const dir = join(root, 'copies');
+    mkdirSync(join(root, 'base', 'site'), { recursive: true });
+    writeFileSync(join(root, 'base', 'site', 'a'), 'a\n');
+    mkdirSync(dir);
+    sh(
+      filesArchiveScript({
+        dir,
+        id: 'c1',
+        file: 'c1.tar',
+        base: join(root, 'base'),
+        paths: ['site'],
+        exclude: [],
+        encrypted: false,
+      }),
+      root,
+    );
+    const path = join(dir, 'c1.tar');
     const sha256 = execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0];
-    const ok = sh(checkCopyScript({ path, id: 'c1', sha256, bytes: 8 }), root);
+    const bytes = readFileSync(path).length;
+    const restore = (into: string, p = path) =>
+      sh(
+        filesRestoreScript({
+          path: p,
+          sums: join(dir, 'c1.sha256sums'),
+          into: join(root, into),
+          work: join(root, `${into}.work`),
+          encrypted: false,
+          extras: { check: { id: 'c1', sha256, bytes } },
+        }),
+        root,
+      );
+    const ok = restore('r1');
     expect(ok.status).toBe(0);
-    expect(marks(ok.stdout, 'ok')).toEqual([`${sha256} 8`]);
-    writeFileSync(path, 'the copz');
-    const corrupt = sh(checkCopyScript({ path, id: 'c1', sha256, bytes: 8 }), root);
+    expect(marks(ok.stdout, 'ok')).toEqual([`${sha256} ${bytes}`]);
+    const copy = readFileSync(path);
+    copy[copy.length - 1] ^= 1;
+    writeFileSync(path, copy);
+    const corrupt = restore('r2');
     expect(corrupt.status).toBe(4);
     expect(reason(corrupt.stderr)).toMatch(/^copy c1 is corrupt: sha256 [0-9a-f]{64}, its manifest says /);
-    const missing = sh(checkCopyScript({ path: `${path}.gone`, id: 'c1', sha256, bytes: 8 }), root);
+    const missing = restore('r3', `${path}.gone`);
     expect(missing.status).toBe(4);
     expect(reason(missing.stderr)).toBe(`copy c1 is missing: no file ${path}.gone`);
+    expect(readdirSync(root).sort()).toEqual(['base', 'copies', 'r1']);
+  });
+
+  test('checks run in sections after the restore, and a restore test removes what it restored however it ends', () => {
+    const dir = join(root, 'copies');
+    mkdirSync(join(root, 'base', 'site'), { recursive: true });
+    writeFileSync(join(root, 'base', 'site', 'a'), 'a\n');
+    mkdirSync(dir);
+    sh(
+      filesArchiveScript({
+        dir,
+        id: 'c1',
+        file: 'c1.tar',
+        base: join(root, 'base'),
+        paths: ['site'],
+        exclude: [],
+        encrypted: false,
+      }),
+      root,
+    );
+    const test = (checks: string[]) => {
+      const into = join(root, 'scratch');
+      return sh(
+        filesRestoreScript({
+          path: join(dir, 'c1.tar'),
+          sums: join(dir, 'c1.sha256sums'),
+          into,
+          work: `${into}.work`,
+          encrypted: false,
+          extras: { checks, discard: [`rm -rf ${quote(into)}`] },
+        }),
+        root,
+      );
+    };
+    const ran = test([`cat ${quote(join(root, 'scratch', 'site', 'a'))}`, 'echo two; echo oops >&2; exit 7']);
+    expect(ran.status).toBe(0);
+    expect(checkOutputs(ran.stdout)).toEqual([
+      { stdout: 'a', exitCode: 0 },
+      { stdout: 'two', exitCode: 7, error: 'oops' },
+    ]);
+    expect(readdirSync(root).sort()).toEqual(['base', 'copies']);
+    // A script stopped in the middle (what cancelling a run does: TERM to its process group) leaves nothing behind.
+    const stopped = test(['kill -TERM $$; sleep 0.2']);
+    expect(stopped.status).toBe(143);
+    expect(checkOutputs(stopped.stdout)).toEqual([]);
+    expect(readdirSync(root).sort()).toEqual(['base', 'copies']);
   });
 
   test('a files archive restores and every file is checked; a changed file fails the check', () => {

@@ -116,6 +116,15 @@ export class Runbook<I = Record<string, unknown>> {
     this.run.setStatus('running');
   }
 
+  /**
+   * Registers an undo ahead of the steps that create what it removes (a scratch database, a started app): it runs if
+   * anything after it fails, times out or is cancelled — even a step killed half-way — newest first, like any undo.
+   * The undo must be safe when there is nothing to remove.
+   */
+  teardown(name: string, undo: () => unknown): Promise<void> {
+    return this.saga.step(name, () => undefined, { undo });
+  }
+
   /** The steps so far were reversed by the run itself (a teardown): a later failure does not undo them again. */
   release(): void {
     this.saga.release();

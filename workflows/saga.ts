@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancellationScope, sleep } from '@temporalio/workflow';
 import { withDeadline } from './deadline';
 import { describeError, FailureType, isCancellation } from './errors';
+import { isInvalidInput } from '../core/failures';
 import type { ProgressSink } from './command';
 import type { StepProgress } from './progress';
 import { now } from './time';
@@ -12,7 +13,10 @@ export const UNDO_BACKOFF_MS = 1_000;
 export interface StepOptions {
   /** Reverses the step; run (newest first) if a later step fails, the run is cancelled, or it times out. */
   undo?: () => unknown;
-  /** Also undo this step when it fails itself — for multi-host steps whose undo is safe on a partial result. */
+  /**
+   * Also undo this step when it fails itself — for multi-host steps whose undo is safe on a partial result. Not when
+   * it refused with invalid input (nothing changed), so such a run still ends `invalid`.
+   */
   undoOnFailure?: boolean;
   /** Run the step again up to this many times when it fails (a new command each time, not a re-attach). */
   retry?: number;
@@ -63,7 +67,10 @@ export class Saga {
     } catch (err) {
       record.status = 'failed';
       record.error = describeError(err);
-      if (options.undo && options.undoOnFailure && !isCancellation(err)) this.remember(record, options);
+      // A step that refused (invalid input: it found the world unfit and changed nothing) has nothing to undo.
+      if (options.undo && options.undoOnFailure && !isCancellation(err) && !isInvalidInput(err)) {
+        this.remember(record, options);
+      }
       throw err;
     } finally {
       record.endedAt = now();

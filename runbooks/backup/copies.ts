@@ -4,12 +4,35 @@ import type { SecretRef } from '../../config/secret';
 import type { BackupPlan, ExecResult, HostRef } from '../../core/plan';
 import type { Runbook } from '../../workflows';
 import { parseManifests, type Manifest } from './manifest';
-import { CHECK_FAILED, listScript, reason, REFUSED, writeManifestScript } from './scripts';
+import { CHECK_FAILED, keyCheckLine, listScript, marks, reason, REFUSED, writeManifestScript } from './scripts';
 
 /** The copies of a set on its host, newest first (from their manifests). */
 export async function listCopies(rb: Runbook<unknown>, set: BackupPlan): Promise<Manifest[]> {
   const result = await rb.on(set.host).run(listScript(set.dir));
   return parseManifests(result.stdout);
+}
+
+/**
+ * The copies of a set, and — for an encrypted set — the key check of the key at hand, so a copy made with another key
+ * is refused before anything is restored (one command either way).
+ */
+export async function listCopiesWithKey(
+  rb: Runbook<unknown>,
+  set: BackupPlan,
+  secrets: Record<string, SecretRef>,
+): Promise<{ copies: Manifest[]; keyCheck?: string }> {
+  if (!set.config.encryption) return { copies: await listCopies(rb, set) };
+  const result = await onHost(rb, set.host, `${listScript(set.dir)}\n${keyCheckLine()}`, secrets);
+  return { copies: parseManifests(result.stdout), keyCheck: marks(result.stdout, 'keycheck')[0] };
+}
+
+/** Refuses a copy made with another key than the one at hand: one line, before anything changes. */
+export function requireKey(set: BackupPlan, copy: Manifest, keyCheck: string | undefined): void {
+  if (copy.encryption && keyCheck !== copy.encryption.keyCheck) {
+    throw invalidInput(
+      `${set.host.name}: copy ${copy.id} was encrypted with another key (key check differs): wrong encryption key`,
+    );
+  }
 }
 
 /** A copy by id, or the newest (verified, when asked); one clear line when there is none. */

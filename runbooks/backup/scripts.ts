@@ -21,6 +21,12 @@ export interface PgTarget {
 
 const PBKDF2 = '-aes-256-cbc -pbkdf2 -iter 100000';
 
+/** psql input that counts the rows of every user table, one `schema.table|count` row each (through \\gexec). */
+const COUNT_ALL =
+  "SELECT format('SELECT %L, count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname) " +
+  "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' " +
+  "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1 \\gexec";
+
 /** `export PGHOST=… PGPORT=… PGUSER=…` for the configured connection (nothing for the server's defaults). */
 export function pgEnvironment(target: PgTarget): string[] {
   const vars: string[] = [];
@@ -75,7 +81,7 @@ export function preflightScript(o: { dir: string; database?: string; pg?: PgTarg
             `{ echo "runway: cannot open database ${o.database}: $(echo "$E" | grep -m 1 -iE 'error|fatal' || echo "$E" | head -n 1)" >&2; exit ${REFUSED}; }`,
         ]
       : []),
-    ...(o.encrypted ? [`echo "@keycheck $(${keyCheck})"`] : []),
+    ...(o.encrypted ? [keyCheckLine()] : []),
   ].join('\n');
 }
 
@@ -115,10 +121,6 @@ export function pgDumpScript(o: {
   const work = quote(`${o.dir}/.${o.id}.work`);
   const partial = quote(`${o.dir}/.${o.id}.partial`);
   const final = quote(`${o.dir}/${o.file}`);
-  const count =
-    "SELECT format('SELECT %L, count(*) FROM %I.%I;', n.nspname || '.' || c.relname, n.nspname, c.relname) " +
-    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' " +
-    "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1 \\gexec";
   const opts = o.options.map(quote).join(' ');
   return [
     'set -u',
@@ -138,7 +140,7 @@ export function pgDumpScript(o: {
     `until grep -q '^snapshot|' "$W/a" 2>/dev/null; do kill -0 $P 2>/dev/null || { echo "runway: cannot open database ${o.database}: $(${firstError('"$W/e"')})" >&2; exit ${REFUSED}; }; sleep 0.01; done`,
     `IFS='|' read -r _ S T V <"$W/a"`,
     `pg_dump -Fc --snapshot="$S" ${opts ? `${opts} ` : ''}-d ${quote(o.database)} -f "$W/plain" 2>"$W/dump.err" ${orSay('pg_dump failed', '"$W/dump.err"')}`,
-    `echo ${quote(count)} >&3`,
+    `echo ${quote(COUNT_ALL)} >&3`,
     "echo 'COMMIT;' >&3",
     'exec 3>&-',
     `wait $P || ${refuse('counting rows in the snapshot failed')}`,
@@ -207,6 +209,11 @@ export function writeManifestScript(dir: string, id: string, json: string): stri
   ].join('\n');
 }
 
+/** Prints `@keycheck <hex>` of the key the command was given, to compare with a copy's before using it. */
+export function keyCheckLine(): string {
+  return `echo "@keycheck $(${keyCheck})"`;
+}
+
 /** Prints every manifest in the dir, one per line (nothing when there is none). */
 export function listScript(dir: string): string {
   return `for f in ${quote(dir)}/*.manifest.json; do [ -f "$f" ] && { tr -d '\\n' <"$f"; echo; }; done; true`;
@@ -240,16 +247,17 @@ export function discardCopyScript(dir: string, id: string, file: string): string
  * Checks a stored copy against its manifest: present, the recorded size and sha256, and — when encrypted — that the
  * key at hand is the one it was made with. Every mismatch is one `runway:` line naming the copy.
  */
-export function checkCopyScript(o: {
+export interface CopyCheck {
   path: string;
   id: string;
   sha256: string;
   bytes: number;
   keyCheck?: string;
-}): string {
+}
+
+function checkCopyLines(o: CopyCheck): string[] {
   const p = quote(o.path);
   return [
-    'set -u',
     `[ -f ${p} ] || ${fail(`copy ${o.id} is missing: no file ${o.path}`)}`,
     `H=$(sha256sum ${p} | cut -d' ' -f1); N=$(wc -c <${p} | tr -d ' ')`,
     `[ "$H" = ${quote(o.sha256)} ] || { echo "runway: copy ${o.id} is corrupt: sha256 $H, its manifest says ${o.sha256} ($N bytes, manifest ${o.bytes})" >&2; exit ${CHECK_FAILED}; }`,
@@ -260,7 +268,83 @@ export function checkCopyScript(o: {
         ]
       : []),
     'echo "@ok $H $N"',
-  ].join('\n');
+  ];
+}
+
+/**
+ * What a restore script does around the restore: check the copy against its manifest first; after it, run checks,
+ * each in a section of its own (`@check-begin <i>` … `@check-end <i> <exit>`, then `@check-error <i> <stderr>` when it
+ * failed); and, for a restore test, discard what it restored when the script ends — however it ends, a kill by the
+ * run's cancellation included. One command instead of one per check: every round trip costs a run time.
+ */
+export interface RestoreExtras {
+  check?: Omit<CopyCheck, 'path'>;
+  checks?: string[];
+  /** Shell lines that remove the restored copy (a restore test's); run when the script exits. */
+  discard?: string[];
+}
+
+function restoreHead(o: { path: string; work: string; extras?: RestoreExtras }): string[] {
+  const { check, discard } = o.extras ?? {};
+  return [
+    'set -u',
+    'umask 077',
+    `W=${quote(o.work)}`,
+    ...(discard
+      ? [
+          'discard() {',
+          ...discard.map((l) => `  ${l}`),
+          '}',
+          `trap 'discard >/dev/null 2>&1; rm -rf "$W"' EXIT`,
+          "trap 'exit 143' TERM INT",
+        ]
+      : []),
+    ...(check ? checkCopyLines({ path: o.path, ...check }) : []),
+    'rm -rf "$W" && mkdir -p "$W" || ' + refuse(`cannot write in ${o.work}`),
+  ];
+}
+
+/** The end of a restore script: a restore test's discard, which must succeed here, then the work dir removed. */
+function restoreTail(extras?: RestoreExtras): string[] {
+  return [
+    ...(extras?.discard
+      ? [
+          `discard 2>"$W/discard.err" >/dev/null ${orSay('cannot remove the restored copy', '"$W/discard.err"')}`,
+          'trap - EXIT',
+        ]
+      : []),
+    'rm -rf "$W"',
+  ];
+}
+
+function checkSections(checks: string[] = []): string[] {
+  return checks.flatMap((script, i) => [
+    `echo '@check-begin ${i}'`,
+    `(`,
+    script,
+    `) 2>"$W/check-${i}.err"; c=$?`,
+    `echo "@check-end ${i} $c"`,
+    `[ $c -eq 0 ] || echo "@check-error ${i} $(head -n 3 "$W/check-${i}.err" | tr '\\n' ' ')"`,
+  ]);
+}
+
+/** The output of each check section of a restore script: its stdout, exit code and (when it failed) stderr. */
+export function checkOutputs(stdout: string): Array<{ stdout: string; exitCode: number; error?: string }> {
+  const sections: Array<{ stdout: string; exitCode: number; error?: string }> = [];
+  let current: string[] | undefined;
+  for (const line of stdout.split('\n')) {
+    const begin = /^@check-begin (\d+)$/.exec(line);
+    const end = /^@check-end (\d+) (\d+)$/.exec(line);
+    const error = /^@check-error (\d+) (.*)$/.exec(line);
+    if (begin) current = [];
+    else if (end) {
+      sections[Number(end[1])] = { stdout: (current ?? []).join('\n'), exitCode: Number(end[2]) };
+      current = undefined;
+    } else if (error && sections[Number(error[1])] && error[2].trim())
+      sections[Number(error[1])].error = error[2].trim();
+    else if (current) current.push(line);
+  }
+  return sections;
 }
 
 /** Decrypts a copy into a clear temporary file (mode 0600) for pg_restore or tar; `openssl` reports a bad key. */
@@ -282,21 +366,29 @@ export function pgRestoreScript(o: {
   work: string;
   encrypted: boolean;
   jobs?: number;
+  extras?: RestoreExtras;
 }): string {
   const source = o.encrypted ? '"$W/clear"' : quote(o.path);
   const create = `CREATE DATABASE ${ident(o.database)}`;
   return [
-    'set -u',
-    'umask 077',
+    ...restoreHead(o),
     ...pgEnvironment(o.pg),
-    `W=${quote(o.work)}`,
-    'rm -rf "$W" && mkdir -p "$W" || ' + refuse(`cannot write in ${o.work}`),
     ...(o.encrypted ? [decrypt(o.path, '"$W/clear"')] : []),
     `pg_restore --list ${source} >"$W/toc" 2>"$W/list.err" ${orSay('pg_restore --list failed: the copy is not a readable archive', '"$W/list.err"', CHECK_FAILED)}`,
     `${psql(o.via)} -c ${quote(create)} 2>"$W/create.err" ${orSay(`cannot create database ${o.database}`, '"$W/create.err"', REFUSED)}`,
     `pg_restore --no-owner --no-privileges --exit-on-error${o.jobs && o.jobs > 1 ? ` -j ${o.jobs}` : ''} -d ${quote(o.database)} ${source} 2>"$W/restore.err" ${orSay('pg_restore failed', '"$W/restore.err"', CHECK_FAILED)}`,
+    `rm -f "$W/clear"`,
     `awk '$4 == "TABLE" && $5 == "DATA" {print "@table " $6 "." $7}' "$W/toc"`,
-    'rm -rf "$W"',
+    ...checkSections(o.extras?.checks),
+    ...restoreTail(o.extras),
+  ].join('\n');
+}
+
+/** Counts the rows of every table of a database: `@rows <schema.table>|<count>`, as the backup counted them. */
+export function countAllRowsScript(o: { database: string; pg: PgTarget }): string {
+  return [
+    ...pgEnvironment(o.pg),
+    `printf '%s\\n' ${quote(COUNT_ALL)} | ${psql(o.database)} -F '|' | sed -n 's/^\\([^|]*\\)|\\([0-9][0-9]*\\)$/@rows \\1|\\2/p'`,
   ].join('\n');
 }
 
@@ -324,6 +416,11 @@ export function absentDatabaseScript(o: { database: string; via: string; pg: PgT
 export function reason(stderr: string): string | undefined {
   const lines = stderr.split('\n').filter((l) => l.startsWith('runway: '));
   return lines.length ? lines[lines.length - 1].slice('runway: '.length).trim() : undefined;
+}
+
+/** Fails when a path exists: a drill restores files only into a dir of its own. */
+export function absentDirScript(dir: string): string {
+  return `[ ! -e ${quote(dir)} ] || ${refuse(`${dir} already exists: a drill restores into a dir of its own`)}`;
 }
 
 /** Counts the rows of each table in a database: `@rows <table>|<count>` per table. */
@@ -358,14 +455,12 @@ export function filesRestoreScript(o: {
   into: string;
   work: string;
   encrypted: boolean;
+  extras?: RestoreExtras;
 }): string {
   const into = quote(o.into);
   const source = o.encrypted ? '"$W/clear"' : quote(o.path);
   return [
-    'set -u',
-    'umask 077',
-    `W=${quote(o.work)}`,
-    'rm -rf "$W" && mkdir -p "$W" || ' + refuse(`cannot write in ${o.work}`),
+    ...restoreHead(o),
     `[ ! -e ${into} ] || ${refuse(`${o.into} already exists: a restore never overwrites`)}`,
     `mkdir -p ${into} || ${refuse(`cannot create ${o.into}`)}`,
     ...(o.encrypted ? [decrypt(o.path, '"$W/clear"')] : []),
@@ -373,7 +468,8 @@ export function filesRestoreScript(o: {
     `S=$(cd ${quote(o.sums.replace(/\/[^/]*$/, '') || '/')} && pwd)/${quote(o.sums.replace(/^.*\//, ''))}`,
     `(cd ${into} && sha256sum -c --quiet "$S") >"$W/check" 2>&1 || { echo "runway: files differ from the manifest: $(grep -c FAILED "$W/check") failed, e.g. $(grep FAILED "$W/check" | head -n 3 | tr '\\n' ' ')" >&2; exit ${CHECK_FAILED}; }`,
     'echo "@checked $(wc -l <"$S" | tr -d \' \')"',
-    'rm -rf "$W"',
+    ...checkSections(o.extras?.checks),
+    ...restoreTail(o.extras),
   ].join('\n');
 }
 

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunwayClient } from '../../client/lib';
-import type { Outcome } from '../../core/outcome';
+import { ExitCode, type Outcome } from '../../core/outcome';
+import { InputError } from '../../config';
 import { writeDrillApp } from '../../sandbox/drill-app';
 import type { SandboxPostgres } from '../../sandbox/postgres';
 import { connectClient, startWorker, startWorld, type TestWorld } from './harness';
@@ -151,7 +152,13 @@ export async function startBackupWorld(name: string, o: BackupWorldOptions = {})
     dbHostDir,
     appPorts: [appPort, appPort + 1],
     async run(runbook, input) {
-      const handle = await client.start(runbook, input);
+      // A run the worker refuses at once (invalid, exit 2) is reported by start() itself, as the CLI reports it.
+      const handle = await client.start(runbook, input).catch((err: unknown) => {
+        if (err instanceof InputError) return err;
+        throw err;
+      });
+      if (handle instanceof InputError)
+        return { exitCode: ExitCode.Invalid, status: 'invalid', message: handle.message };
       const outcome = await client.wait(handle);
       return outcome;
     },

@@ -31,13 +31,14 @@ export const files: BackupKind = {
     return { dataTimestamp: timestamp, files: Number(marks(stdout, 'count')[0] ?? 0) };
   },
 
-  restore(_set, path, copy, into) {
+  restore(_set, path, copy, into, extras) {
     return filesRestoreScript({
       path,
       sums: path.replace(/[^/]*$/, `${copy.id}.sha256sums`),
       into: into.dir!,
       work: into.work,
       encrypted: Boolean(copy.encryption),
+      extras,
     });
   },
 

@@ -6,7 +6,7 @@
 import type { BackupPlan } from '../../../core/plan';
 import type { SecretRef } from '../../../config/secret';
 import type { Manifest } from '../manifest';
-import { KEY_VARIABLE, PASSWORD_VARIABLE } from '../scripts';
+import { KEY_VARIABLE, PASSWORD_VARIABLE, type RestoreExtras } from '../scripts';
 import { files } from './files';
 import { postgres } from './postgres';
 
@@ -37,18 +37,19 @@ export interface Restored {
 export interface Check {
   name: string;
   script: string;
-  judge(stdout: string): string | undefined;
+  judge(stdout: string, restored: Restored): string | undefined;
 }
 
 export interface BackupKind {
   preflight(set: BackupPlan): string;
   take(set: BackupPlan, id: string, file: string): string;
   parseTake(stdout: string): Taken;
-  restore(set: BackupPlan, path: string, copy: Manifest, into: RestoreTarget): string;
+  /** Restores a copy; `extras` check the copy first, run checks after, and discard the restore at the end. */
+  restore(set: BackupPlan, path: string, copy: Manifest, into: RestoreTarget, extras?: RestoreExtras): string;
   parseRestore(stdout: string): Restored;
   /** Removes a restore (drops the database, removes the dir); fine when it is gone. */
   discard(set: BackupPlan, into: RestoreTarget): string;
-  checks(set: BackupPlan, copy: Manifest, restored: Restored, into: RestoreTarget): Check[];
+  checks(set: BackupPlan, copy: Manifest, into: RestoreTarget): Check[];
 }
 
 export const KINDS: Record<BackupPlan['config']['kind'], BackupKind> = { postgres, files };
