@@ -10,7 +10,7 @@ import {
 } from '@temporalio/client';
 import { buildPlan } from '../activities/plan';
 import { InputError, loadClientConfig, temporalTarget, type ClientConfig, type LoadedConfig } from '../config';
-import { APPROVE_UPDATE, lockId, PROGRESS_QUERY, REJECT_UPDATE, runUrl } from '../core/names';
+import { APPROVE_UPDATE, lockId, PROGRESS_QUERY, REJECT_UPDATE, runUrl, subjectRunId } from '../core/names';
 import type { Approval, Decision, RunProgress, RunReport } from '../core/progress';
 import { runAttributes, STATUS } from '../core/search-attributes';
 import type { TemporalTarget } from '../config/temporal';
@@ -110,7 +110,7 @@ export class RunwayClient {
       (service
         ? lockId(environment, service)
         : subject
-          ? `${runbook}:${subject}`
+          ? subjectRunId(runbook, subject)
           : `${runbook}:${environment ?? 'all'}:${randomUUID().slice(0, 8)}`);
     const attributes = runAttributes({ runbook, status: PLANNING, environment, service, version });
     for (;;) {

@@ -22,3 +22,14 @@ export function runUrl(uiUrl: string, namespace: string, workflowId: string, run
   const id = encodeURIComponent(workflowId);
   return `${uiUrl}/namespaces/${namespace}/workflows/${id}${runId ? `/${runId}` : ''}/history`;
 }
+
+/** The name a backup runbook's runs go by, before the set or drill: `backup`, `backup-verify`, `dr-drill`. */
+const SUBJECT_RUNS: Record<string, string> = { backup: 'backup', backupVerify: 'backup-verify', drDrill: 'dr-drill' };
+
+/**
+ * The workflow id of a run about one set or drill (`backup:app-db`, `backup-verify:app-db`, `dr-drill:weekly`): one
+ * such run at a time, started by hand or (with the scheduled time appended by Temporal) by its schedule.
+ */
+export function subjectRunId(workflowType: string, subject: string): string {
+  return `${SUBJECT_RUNS[workflowType] ?? workflowType}:${subject}`;
+}

@@ -1,5 +1,6 @@
 import type { ScheduleDescription, ScheduleOptions, ScheduleUpdateOptions } from '@temporalio/client';
 import type { BackupParams, BackupVerifyParams, DrillParams, RunwayConfig, ScheduleSpec } from '../config';
+import { subjectRunId } from './names';
 import { runAttributes } from './search-attributes';
 
 /**
@@ -94,13 +95,16 @@ export function desiredSchedules(
   const out: DesiredSchedule[] = [];
   for (const [set, { schedule, environment }] of Object.entries(config.backups)) {
     const input = { set, actor: SCHEDULE_ACTOR };
-    if (schedule?.backup) out.push(make(`backup:${set}`, 'backup', input, environment, schedule.backup));
-    if (schedule?.verify) out.push(make(`backup-verify:${set}`, 'backupVerify', input, environment, schedule.verify));
+    if (schedule?.backup) out.push(make(subjectRunId('backup', set), 'backup', input, environment, schedule.backup));
+    if (schedule?.verify)
+      out.push(make(subjectRunId('backupVerify', set), 'backupVerify', input, environment, schedule.verify));
   }
   for (const [drill, { schedule, backup }] of Object.entries(config.drills)) {
     const environment = config.backups[backup]?.environment ?? '';
     if (schedule)
-      out.push(make(`dr-drill:${drill}`, 'drDrill', { drill, actor: SCHEDULE_ACTOR }, environment, schedule));
+      out.push(
+        make(subjectRunId('drDrill', drill), 'drDrill', { drill, actor: SCHEDULE_ACTOR }, environment, schedule),
+      );
   }
   return out;
 }

@@ -130,7 +130,7 @@ describe('backups, restore tests and DR drills', () => {
 
     const verified = await w.run('backupVerify', { set: 'app-db' });
     expect(verified.message).toBe('backupVerify succeeded');
-    expect(manifests(dir())[0].verified?.workflowId).toBe('backupVerify:app-db');
+    expect(manifests(dir())[0].verified?.workflowId).toBe('backup-verify:app-db');
     expect(await scratches()).toEqual([]);
 
     const drill = await w.run('drDrill', { drill: 'app-db-dr' });
@@ -240,7 +240,7 @@ describe('backups, restore tests and DR drills', () => {
     expect(await scratches()).toEqual([]);
 
     const histories = await Promise.all(
-      ['backup:app-db-enc', 'backupVerify:app-db-enc'].map(async (id) =>
+      ['backup:app-db-enc', 'backup-verify:app-db-enc'].map(async (id) =>
         JSON.stringify(await w.runway.client.workflow.getHandle(id).fetchHistory()),
       ),
     );

@@ -9,9 +9,13 @@ import { runCli } from './support/harness';
 describe('the runbook registry', () => {
   it('lists every runbook the worker loads, each with a one-line description and an input schema', () => {
     expect(RUNBOOKS.map((r) => r.type).sort()).toEqual([
+      'backup',
+      'backupStatus',
+      'backupVerify',
       'deploy',
       'deployBlueGreen',
       'deployRolling',
+      'drDrill',
       'exec',
       'rollback',
       'steps',
