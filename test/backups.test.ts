@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { BackupStatusReport } from '../core/backup-status';
@@ -58,7 +60,12 @@ describe('backups, restore tests and DR drills', () => {
       .flatMap((m) => [m, ...slack.replies(m.ts)])
       .flatMap((m) => m.history.map((h) => h.text));
 
+  /** A small filesystem of its own for the `app-db-full` set: 256 KB of tmpfs (the tests run as root). */
+  const smallDisk = join(tmpdir(), `runway-full-${process.pid}`);
+
   beforeAll(async () => {
+    mkdirSync(smallDisk, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0777', 'tmpfs', smallDisk]);
     process.env.RUNWAY_TEST_BACKUP_KEY = KEY;
     slack = await startSlackServer({ channels: ['#ops'] });
     process.env.RUNWAY_TEST_SLACK_TOKEN = slack.token;
@@ -94,6 +101,12 @@ describe('backups, restore tests and DR drills', () => {
         '    database: DB',
         '    dir: backups/slow',
         "    verify: { queries: [{ name: slow, sql: 'select pg_sleep(30)', expect: '' }] }",
+        '  app-db-full:',
+        '    kind: postgres',
+        '    environment: test',
+        '    host: db-1',
+        '    database: DB',
+        `    dir: ${smallDisk}/copies`,
         '  app-db-missing:',
         '    kind: postgres',
         '    environment: test',
@@ -113,6 +126,8 @@ describe('backups, restore tests and DR drills', () => {
   afterAll(async () => {
     await w?.stop();
     await slack?.stop();
+    execFileSync('umount', [smallDisk]);
+    rmSync(smallDisk, { recursive: true, force: true });
   });
 
   test('backup → verify → drill: the copy restores, the DR app answers, RTO and RPO are measured and logged', async () => {
@@ -271,6 +286,27 @@ describe('backups, restore tests and DR drills', () => {
     expect(noCopy.code).toBe(2);
     expect(noCopy.stderr).toMatch(/backup set app-db has no copy app-db-19700101T000000Z-none/);
     expect(snapshot(dir())).toEqual(before);
+  });
+
+  test('a backup dir without room for another copy is refused in one line; the copy there is untouched', async () => {
+    expect((await w.run('backup', { set: 'app-db-full' })).exitCode).toBe(0);
+    const copies = join(smallDisk, 'copies');
+    const before = snapshot(copies);
+    const { bavail, bsize } = statfsSync(smallDisk);
+    writeFileSync(join(smallDisk, 'filler'), Buffer.alloc(Math.max(0, bavail * bsize - 8 * 1024)));
+    try {
+      const full = await cli(['backups', 'take', 'app-db-full']);
+      expect(full.code).toBe(2);
+      expect(full.stderr.trim().split('\n')).toHaveLength(1);
+      expect(full.stderr).toMatch(
+        new RegExp(
+          `db-1: the backup dir ${smallDisk}/copies has \\d+ bytes free; the last copy of app-db-full took \\d+`,
+        ),
+      );
+      expect(snapshot(copies)).toEqual(before);
+    } finally {
+      rmSync(join(smallDisk, 'filler'));
+    }
   });
 
   test('a corrupted copy fails verification naming the reason; nothing is rotated; no scratch database is left', async () => {
