@@ -145,6 +145,7 @@ backups
   .command('status [sets...]')
   .description("each set's newest and newest verified copy, each drill's last RTO/RPO; exit 1 when one is off")
   .option('--json', 'print the report as JSON')
+  .option('--within <duration>', 'give up (exit 4) when no worker answers within this long', '2m')
   .action(lazy(() => import('./commands/backups'), 'status'));
 const drills = program.command('drills').description('disaster-recovery drills of runway.yml');
 runOptions(
@@ -158,6 +159,7 @@ drills
   .description('the last drills from the drill log')
   .option('-n, --last <count>', 'how many (default 10)')
   .option('--json', 'print them as JSON')
+  .option('--within <duration>', 'give up (exit 4) when no worker answers within this long', '2m')
   .action(lazy(() => import('./commands/backups'), 'report'));
 
 const schedules = program.command('schedules').description("Temporal Schedules of runway.yml's backups and drills");

@@ -8,7 +8,7 @@ import type { BackupStatusReport } from '../core/backup-status';
 import type { DrillRecord } from '../core/drills';
 import type { Manifest } from '../runbooks/backup/manifest';
 import { startBackupWorld, SEED, type BackupWorld } from './support/backup-world';
-import { runCli, waitFor } from './support/harness';
+import { runCli, temporalAddress, waitFor } from './support/harness';
 import { startSlackServer, type SlackServer } from './support/slack-server';
 
 const KEY = 'correct horse battery staple 4711';
@@ -286,6 +286,28 @@ describe('backups, restore tests and DR drills', () => {
     expect(noCopy.code).toBe(2);
     expect(noCopy.stderr).toMatch(/backup set app-db has no copy app-db-19700101T000000Z-none/);
     expect(snapshot(dir())).toEqual(before);
+  });
+
+  test('backups status without a worker gives up after --within, exit 4, instead of hanging a monitor', async () => {
+    const config = join(w.world.dir, 'client-only.yml');
+    const taskQueue = `nobody-${process.pid}`;
+    writeFileSync(config, `temporal:\n  address: ${temporalAddress()}\n  taskQueue: ${taskQueue}\n`);
+    const started = Date.now();
+    const result = await runCli(['-c', config, 'backups', 'status', '--within', '2s']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`runway: no answer within 2s: is a worker polling task queue ${taskQueue}?`);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // The status run it started was stopped (visibility catches up within moments).
+    const query = `TaskQueue="${taskQueue}"`;
+    await waitFor(
+      'the status run to be stopped',
+      async () => {
+        const running = await w.runway.client.workflow.count(`${query} AND ExecutionStatus="Running"`);
+        const terminated = await w.runway.client.workflow.count(`${query} AND ExecutionStatus="Terminated"`);
+        return running.count === 0 && terminated.count === 1;
+      },
+      10_000,
+    );
   });
 
   test('a backup dir without room for another copy is refused in one line; the copy there is untouched', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { drillLines, statusLines, type BackupStatusReport } from '../../core/backup-status';
+import { InputError, parseDuration } from '../../config';
 import { follow } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode } from '../outcome';
@@ -43,10 +44,29 @@ async function run(runbook: string, fields: object, opts: RunOptions, command: C
   });
 }
 
-/** Runs the read-only `backupStatus` runbook to its end and returns its report. */
-async function statusReport(runway: RunwayClient, input: { sets?: string[]; drills: number }) {
-  const handle = await runway.start('backupStatus', input, { onUnplanned: noWorkerYet });
-  const outcome = await runway.wait(handle);
+/**
+ * Runs the read-only `backupStatus` runbook to its end and returns its report — or, when no worker answers within
+ * `--within` (default 2m), stops it and says so: a monitor calling this must not hang.
+ */
+async function statusReport(runway: RunwayClient, input: { sets?: string[]; drills: number }, within = '2m') {
+  const ms = parseDuration(within);
+  if (ms === undefined)
+    throw new InputError(`--within: expected a duration like 30s or 2m, got ${JSON.stringify(within)}`);
+  const deadline = Date.now() + ms;
+  const handle = await runway.start('backupStatus', input, {
+    onUnplanned: noWorkerYet,
+    verdictMs: Math.min(ms, 20_000),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()));
+  });
+  const outcome = await Promise.race([runway.wait(handle), late]).finally(() => clearTimeout(timer));
+  if (!outcome) {
+    await handle.terminate(`no answer within ${within}`).catch(() => undefined);
+    console.error(`runway: no answer within ${within}: is a worker polling task queue ${runway.target.taskQueue}?`);
+    return { exitCode: ExitCode.Stopped };
+  }
   const report = outcome.report?.result as BackupStatusReport | undefined;
   if (outcome.exitCode !== 0 || !report) {
     printOutcome(outcome, false);
@@ -59,11 +79,15 @@ async function statusReport(runway: RunwayClient, input: { sets?: string[]; dril
  * `runway backups status [set…]`: per set the newest copy's and newest verified copy's age against its thresholds,
  * and each drill's last RTO/RPO against its objectives. Exit 1 when anything is broken, so cron or a monitor can call it.
  */
-export async function status(sets: string[], opts: { json?: boolean }, command: Command): Promise<number> {
+export async function status(
+  sets: string[],
+  opts: { json?: boolean; within?: string },
+  command: Command,
+): Promise<number> {
   const input = { ...(sets.length ? { sets } : {}), drills: 100 };
   checkInput('backupStatus', input);
   return withClient(command, async (runway) => {
-    const { exitCode, report } = await statusReport(runway, input);
+    const { exitCode, report } = await statusReport(runway, input, opts.within);
     if (!report) return exitCode;
     if (opts.json) console.log(JSON.stringify(report, null, 2));
     else {
@@ -75,11 +99,14 @@ export async function status(sets: string[], opts: { json?: boolean }, command: 
 }
 
 /** `runway drills report [-n N]`: the last N drills from the drill log. */
-export async function report(opts: { last?: string; json?: boolean }, command: Command): Promise<number> {
+export async function report(
+  opts: { last?: string; json?: boolean; within?: string },
+  command: Command,
+): Promise<number> {
   const input = { sets: [], drills: opts.last === undefined ? 10 : Number(opts.last) };
   checkInput('backupStatus', input);
   return withClient(command, async (runway) => {
-    const { exitCode, report } = await statusReport(runway, input);
+    const { exitCode, report } = await statusReport(runway, input, opts.within);
     if (!report) return exitCode;
     if (opts.json) console.log(JSON.stringify(report.drills, null, 2));
     else console.log(drillLines(report.drills).join('\n'));
