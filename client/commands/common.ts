@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { configPath } from '../../config';
+import { configPath, loadClientConfig, type ClientConfig } from '../../config';
 import { parseRunInput } from '../../runbooks/registry';
 import { RunwayClient } from '../lib';
 import type { Outcome } from '../outcome';
@@ -13,6 +13,11 @@ function explicitConfig(command: Command): string | undefined {
   return root.opts<{ config?: string }>().config;
 }
 
+/** The config the client reads (read before Temporal is reached, so a bad file is refused first). */
+export function clientConfigOf(command: Command): ClientConfig {
+  return loadClientConfig(explicitConfig(command));
+}
+
 /** The config file chosen by the global `--config` option, `$RUNWAY_CONFIG`, or `./runway.yml`. */
 export function configFileOf(command: Command): string {
   return configPath(explicitConfig(command));
@@ -22,8 +27,12 @@ export function configFileOf(command: Command): string {
  * Runs `fn` with a connected client, closing it afterwards. The client reads the same file, but needs only its
  * `temporal:` section — or, with no file there and none named, `TEMPORAL_ADDRESS`.
  */
-export async function withClient<T>(command: Command, fn: (runway: RunwayClient) => Promise<T>): Promise<T> {
-  const runway = await RunwayClient.connect({ configFile: explicitConfig(command) });
+export async function withClient<T>(
+  command: Command,
+  fn: (runway: RunwayClient) => Promise<T>,
+  config = loadClientConfig(explicitConfig(command)),
+): Promise<T> {
+  const runway = await RunwayClient.connect({ config });
   try {
     return await fn(runway);
   } finally {

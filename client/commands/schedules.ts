@@ -3,19 +3,29 @@ import { InputError } from '../../config';
 import { planLines, scheduleLines } from '../../core/schedules';
 import { ExitCode } from '../outcome';
 import { applySchedules, listSchedules, triggerSchedule } from '../schedules';
-import { withClient } from './common';
+import { clientConfigOf, withClient } from './common';
 
 /** `runway schedules apply [--dry-run]`: makes Temporal's schedules match the backups and drills of runway.yml. */
 export async function apply(opts: { dryRun?: boolean; json?: boolean }, command: Command): Promise<number> {
-  return withClient(command, async (runway) => {
-    const config = runway.config.full?.config;
-    if (!config) throw new InputError(`${runway.config.file ?? 'TEMPORAL_ADDRESS'}: no backups or drills to schedule`);
-    const dryRun = !!opts.dryRun;
-    const plan = await applySchedules(runway.client, config, { dryRun, taskQueue: runway.target.taskQueue });
-    const json = () => JSON.stringify({ dryRun, ...plan }, (k, v: unknown) => (k === 'fingerprint' ? undefined : v), 2);
-    console.log(opts.json ? json() : planLines(plan, dryRun).join('\n'));
-    return ExitCode.Succeeded;
-  });
+  const client = clientConfigOf(command);
+  const config = client.full?.config;
+  if (!config) {
+    throw new InputError(
+      `${client.file ?? 'TEMPORAL_ADDRESS'}: schedules come from the complete runway.yml (its backups and drills); this one has only temporal:`,
+    );
+  }
+  return withClient(
+    command,
+    async (runway) => {
+      const dryRun = !!opts.dryRun;
+      const plan = await applySchedules(runway.client, config, { dryRun, taskQueue: runway.target.taskQueue });
+      const json = () =>
+        JSON.stringify({ dryRun, ...plan }, (k, v: unknown) => (k === 'fingerprint' ? undefined : v), 2);
+      console.log(opts.json ? json() : planLines(plan, dryRun).join('\n'));
+      return ExitCode.Succeeded;
+    },
+    client,
+  );
 }
 
 /** `runway schedules list`: Runway's schedules, their next run and their last run's status. */
