@@ -20,6 +20,7 @@ import type {
 import { INPUT_SCHEMAS } from '../runbooks/registry';
 import { createAudit } from './audit';
 import { createHttpProbe } from './http-probe';
+import { tlsProbe } from './tls-probe';
 import { createResolvePlan } from './plan';
 import { createSlack } from './slack';
 import { createExec } from './ssh/exec';
@@ -65,6 +66,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...createDrillLog(deps.config),
     httpProbe: createHttpProbe(deps.fetch ?? fetch),
+    tlsProbe,
     slackSend: createSlack(deps.config),
     audit: createAudit(deps.config),
   };

@@ -6,6 +6,7 @@ import { FailureType } from '../core/failures';
 import { INPUT_SCHEMAS } from '../runbooks/registry';
 import { servicePlan, type ServicePlanOptions } from './service-plan';
 import { backupScope, isBackupInput } from './backup-plan';
+import { certificatePlans } from './cert-plan';
 
 /** What plan resolution needs: the current config (read at each run start) and the runbooks' input schemas. */
 export interface PlanDeps {
@@ -44,7 +45,15 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
   const { schemas = INPUT_SCHEMAS, artifact = true, where } = options;
   const input = validateRunInput<Record<string, unknown> & { environment: string }>(schemas, runbook, rawInput);
   const { config } = loaded;
-  const scope = isBackupInput(runbook, input) ? backupScope(loaded, input, (env) => hostsOf(config, env)) : undefined;
+  const scope =
+    runbook === 'certCheck'
+      ? {
+          environment: '',
+          certificates: certificatePlans(loaded, input.names as string[] | undefined, (env) => hostsOf(config, env)),
+        }
+      : isBackupInput(runbook, input)
+        ? backupScope(loaded, input, (env) => hostsOf(config, env))
+        : undefined;
   if (scope && scope.environment) input.environment = scope.environment;
   const environment = scope && !scope.environment ? undefined : config.environments[input.environment];
   if (!environment && !scope) {
@@ -74,7 +83,9 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
     uiUrl: uiUrl ?? (address === 'embedded' ? `http://localhost:${devServer.uiPort}` : undefined),
     namespace,
     service,
-    ...(scope && { backup: scope.backup, drill: scope.drill, backups: scope.backups }),
+    ...(scope && 'certificates' in scope
+      ? { certificates: scope.certificates }
+      : scope && { backup: scope.backup, drill: scope.drill, backups: scope.backups }),
     approval: approval && { approvers: approval.approvers, timeout: approval.timeout },
     notify: slack && { slack: { channel: slack.channel, deliveryWindow: slack.deliveryWindow } },
   };

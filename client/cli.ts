@@ -162,6 +162,19 @@ drills
   .option('--within <duration>', 'give up (exit 4) when no worker answers within this long', '2m')
   .action(lazy(() => import('./commands/backups'), 'report'));
 
+const certs = program.command('certs').description('certificates of runway.yml, checked on the wire');
+for (const [name, what] of [
+  ['check', 'handshake with every endpoint; exit 1 if one is expired, wrong for its names, mixed or not served'],
+  ['status', 'days left per certificate and endpoint; exit 1 also when one is within its renew-before'],
+] as const) {
+  certs
+    .command(`${name} [names...]`)
+    .description(what)
+    .option('--json', 'print the report as JSON')
+    .option('--within <duration>', 'give up (exit 4) when no worker answers within this long', '2m')
+    .action(lazy(() => import('./commands/certs'), name));
+}
+
 const schedules = program.command('schedules').description("Temporal Schedules of runway.yml's backups and drills");
 schedules
   .command('apply')

@@ -7,7 +7,7 @@ import { PLANNING } from './lib';
 /** Creates, updates and deletes Runway's Temporal Schedules to match the config; returns the plan (applied unless dry). */
 export async function applySchedules(
   client: Client,
-  config: Pick<RunwayConfig, 'backups' | 'drills' | 'schedules'>,
+  config: Pick<RunwayConfig, 'backups' | 'drills' | 'schedules' | 'certificates'>,
   { dryRun = false, taskQueue }: { dryRun?: boolean; taskQueue: string },
 ): Promise<core.SchedulePlan> {
   const desired = core.desiredSchedules(config, taskQueue);

@@ -7,6 +7,7 @@
 export * from './schema';
 export * from './services';
 export * from './backups';
+export * from './certificates';
 export * from './errors';
 export * from './load';
 export * from './issues';

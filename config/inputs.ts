@@ -154,6 +154,17 @@ export const BackupStatusInputSchema = z
 export type BackupStatusParams = z.input<typeof BackupStatusInputSchema>;
 export type BackupStatusInput = z.output<typeof BackupStatusInputSchema> & { environment: string };
 
+/** Input of `certCheck`: a TLS handshake with every endpoint of every certificate (or the named ones). */
+export const CertCheckInputSchema = z
+  .strictObject({
+    names: z.array(NameSchema).min(1).optional().describe('certificates to check (default: all)'),
+    timeout: DurationSchema.optional(),
+    actor,
+  })
+  .transform(withTimeoutMs);
+export type CertCheckParams = z.input<typeof CertCheckInputSchema>;
+export type CertCheckInput = z.output<typeof CertCheckInputSchema> & { environment: string };
+
 /**
  * Validates a runbook input against its schema in `schemas` (by workflow type; see `runbooks/registry/`); throws
  * {@link InputError} with one `input.path: message` line per problem.

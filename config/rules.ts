@@ -109,5 +109,39 @@ const backupReferences: Rule = (config) => {
   return problems;
 };
 
+/** A certificate's environment and the hosts and roles of its endpoints must exist. */
+const certificateReferences: Rule = (config) => {
+  const problems: ReturnType<Rule> = [];
+  for (const [name, cert] of Object.entries(config.certificates)) {
+    const env = config.environments[cert.environment];
+    if (!env) {
+      const known = Object.keys(config.environments).sort().join(', ') || 'none';
+      problems.push({
+        path: ['certificates', name, 'environment'],
+        message: `unknown environment "${cert.environment}" (known: ${known})`,
+      });
+      continue;
+    }
+    cert.endpoints.forEach((e, i) => {
+      const at = ['certificates', name, 'endpoints', i];
+      if ('host' in e && !env.hosts[e.host])
+        problems.push({ path: [...at, 'host'], message: `no host "${e.host}" in environment ${cert.environment}` });
+      if ('role' in e && !Object.values(env.hosts).some((h) => h.roles.includes(e.role)))
+        problems.push({
+          path: [...at, 'role'],
+          message: `no host in environment ${cert.environment} has role "${e.role}"`,
+        });
+    });
+  }
+  return problems;
+};
+
 /** Every cross-field rule, run after the schema accepted the file. */
-export const RULES: Rule[] = [sshCredentials, uniqueEndpoints, externalOnly, strategyNeeds, backupReferences];
+export const RULES: Rule[] = [
+  sshCredentials,
+  uniqueEndpoints,
+  externalOnly,
+  strategyNeeds,
+  backupReferences,
+  certificateReferences,
+];

@@ -4,6 +4,7 @@ import { NameSchema } from './names';
 import { SecretRefSchema } from './secret';
 import { ServiceSchema, type ServiceConfig } from './services';
 import { BackupSetSchema, DrillSchema, SchedulesSchema } from './backups';
+import { CertificateSchema } from './certificates';
 
 export { NameSchema };
 
@@ -128,6 +129,7 @@ export const RunwayConfigSchema = z.strictObject({
   services: z.record(NameSchema, ServiceSchema).default({}),
   backups: z.record(NameSchema, BackupSetSchema).default({}),
   drills: z.record(NameSchema, DrillSchema).default({}),
+  certificates: z.record(NameSchema, CertificateSchema).default({}),
   schedules: SchedulesSchema.prefault({}),
   notify: NotifySchema.prefault({}),
   audit: AuditSchema.prefault({}),

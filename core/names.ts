@@ -24,7 +24,12 @@ export function runUrl(uiUrl: string, namespace: string, workflowId: string, run
 }
 
 /** The name a backup runbook's runs go by, before the set or drill: `backup`, `backup-verify`, `dr-drill`. */
-const SUBJECT_RUNS: Record<string, string> = { backup: 'backup', backupVerify: 'backup-verify', drDrill: 'dr-drill' };
+const SUBJECT_RUNS: Record<string, string> = {
+  backup: 'backup',
+  backupVerify: 'backup-verify',
+  drDrill: 'dr-drill',
+  certCheck: 'cert-check',
+};
 
 /**
  * The workflow id of a run about one set or drill (`backup:app-db`, `backup-verify:app-db`, `dr-drill:weekly`): one

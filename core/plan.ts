@@ -5,6 +5,8 @@
 import type { ApprovalConfig, HostConfig, ServiceConfig, SlackConfig, SshConfig } from '../config/schema';
 import type { SecretRef } from '../config/secret';
 import type { BackupSetConfig, DrillConfig } from '../config/backups';
+import type { CertificateConfig } from '../config/certificates';
+import type { ServedCertificate } from './certs';
 
 /** One host of the resolved plan, as an activity needs it to connect: its config with defaults filled in. No secret. */
 export type HostRef = { name: string } & Required<
@@ -45,6 +47,28 @@ export interface DrillPlan {
   dir: string;
 }
 
+/** A certificate entry as `certCheck` needs it: its config, and every endpoint resolved to an address. */
+export interface CertificatePlan {
+  name: string;
+  environment: string;
+  config: CertificateConfig;
+  endpoints: Array<{ host: string; address: string; port: number; sni: string }>;
+}
+
+/** A TLS handshake from the worker. */
+export interface TlsProbeRequest {
+  address: string;
+  port: number;
+  servername: string;
+  timeoutMs?: number;
+}
+
+/** The certificate an endpoint served, or why none was. */
+export interface TlsProbeResult {
+  served?: ServedCertificate;
+  error?: string;
+}
+
 /** Everything a run needs from config, resolved once by an activity and so recorded in the history. */
 export interface Plan<I = Record<string, unknown>> {
   runbook: string;
@@ -63,6 +87,8 @@ export interface Plan<I = Record<string, unknown>> {
   drill?: DrillPlan;
   /** Every set a status report reads. */
   backups?: BackupPlan[];
+  /** The certificates a check handshakes with. */
+  certificates?: CertificatePlan[];
   /** Present when the environment requires an approval before traffic moves. */
   approval?: Pick<ApprovalConfig, 'approvers' | 'timeout'>;
   /** Where the run is announced; the token stays on the worker. */

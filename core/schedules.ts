@@ -1,5 +1,12 @@
 import type { ScheduleDescription, ScheduleOptions, ScheduleUpdateOptions } from '@temporalio/client';
-import type { BackupParams, BackupVerifyParams, DrillParams, RunwayConfig, ScheduleSpec } from '../config';
+import type {
+  BackupParams,
+  BackupVerifyParams,
+  CertCheckParams,
+  DrillParams,
+  RunwayConfig,
+  ScheduleSpec,
+} from '../config';
 import { subjectRunId } from './names';
 import { runAttributes } from './search-attributes';
 
@@ -18,12 +25,12 @@ const FINGERPRINT_VERSION = 1;
 
 /** One schedule as the config defines it. */
 export interface DesiredSchedule {
-  /** `runway:backup:<set>`, `runway:backup-verify:<set>`, `runway:dr-drill:<drill>`. */
+  /** `runway:backup:<set>`, `runway:backup-verify:<set>`, `runway:dr-drill:<drill>`, `runway:cert-check:<name>`. */
   id: string;
-  workflowType: 'backup' | 'backupVerify' | 'drDrill';
+  workflowType: 'backup' | 'backupVerify' | 'drDrill' | 'certCheck';
   /** The id without the prefix; Temporal appends the scheduled time to it for each run. */
   workflowId: string;
-  input: BackupParams | BackupVerifyParams | DrillParams;
+  input: BackupParams | BackupVerifyParams | DrillParams | CertCheckParams;
   /** The environment the run acts in (a drill's: its set's), for the search attributes. */
   environment: string;
   spec: ScheduleSpec;
@@ -65,7 +72,7 @@ export interface ScheduleRow {
 
 /** Every schedule the config's backups and drills ask for, in config order, on `taskQueue`. */
 export function desiredSchedules(
-  config: Pick<RunwayConfig, 'backups' | 'drills' | 'schedules'>,
+  config: Pick<RunwayConfig, 'backups' | 'drills' | 'schedules'> & Partial<Pick<RunwayConfig, 'certificates'>>,
   taskQueue: string,
 ): DesiredSchedule[] {
   const { catchupWindow, paused } = config.schedules;
@@ -105,6 +112,11 @@ export function desiredSchedules(
       out.push(
         make(subjectRunId('drDrill', drill), 'drDrill', { drill, actor: SCHEDULE_ACTOR }, environment, schedule),
       );
+  }
+  for (const [name, { schedule, environment }] of Object.entries(config.certificates ?? {})) {
+    const input = { names: [name], actor: SCHEDULE_ACTOR };
+    if (schedule?.check)
+      out.push(make(subjectRunId('certCheck', name), 'certCheck', input, environment, schedule.check));
   }
   return out;
 }

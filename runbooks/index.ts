@@ -14,4 +14,5 @@ export { backup } from './backup';
 export { backupVerify } from './backup-verify';
 export { drDrill } from './dr-drill';
 export { backupStatus } from './backup-status';
+export { certCheck } from './cert-check';
 export { deliverNotifications } from '../workflows/deliver-notifications';

@@ -38,6 +38,8 @@ export interface NginxOptions {
   upstreamName: string;
   servers: string[];
   user?: string;
+  /** TLS listeners on the same address, each answering `ok` with its certificate (files readable by `user`). */
+  tls?: Array<{ port: number; certFile: string; keyFile: string }>;
 }
 
 const NGINX = '/usr/sbin/nginx';
@@ -79,6 +81,11 @@ function nginxConf(prefix: string, upstreamFile: string, o: NginxOptions): strin
     `  server {\n    listen ${o.address}:${o.port};`,
     `    location / {\n      proxy_pass http://${o.upstreamName};`,
     '      proxy_next_upstream error timeout http_502;\n      proxy_connect_timeout 2s;\n    }\n  }',
+    ...(o.tls ?? []).map(
+      (t) =>
+        `  server {\n    listen ${o.address}:${t.port} ssl;\n    ssl_certificate "${t.certFile}";\n` +
+        `    ssl_certificate_key "${t.keyFile}";\n    location / { return 200 "ok\\n"; }\n  }`,
+    ),
     '}',
     '',
   ].join('\n');
@@ -135,7 +142,8 @@ export async function startNginx(opts: NginxOptions): Promise<SandboxNginx> {
   await mkdir(opts.dir, { recursive: true });
   // A fresh prefix per start: nothing (pid file, temp dirs, logs) is shared with another test file or a stale run.
   const prefix = await mkdtemp(path.join(path.resolve(opts.dir), 'nginx-'));
-  if (/["\\$]/.test(prefix)) throw new Error(`nginx: prefix ${prefix} cannot be written in nginx.conf`);
+  for (const p of [prefix, ...(opts.tls ?? []).flatMap((t) => [t.certFile, t.keyFile])])
+    if (/["\\$]/.test(p)) throw new Error(`nginx: ${p} cannot be written in nginx.conf`);
   const [configFile, upstreamFile] = [path.join(prefix, 'nginx.conf'), path.join(prefix, 'upstream.conf')];
   await writeFile(upstreamFile, upstreamConf(upstreamName, opts.servers));
   await writeFile(configFile, nginxConf(prefix, upstreamFile, opts));

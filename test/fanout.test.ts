@@ -144,6 +144,9 @@ describe('fan-out through the engine (typed fake activities)', () => {
     },
     drillLog: async () => 'drills.jsonl',
     drillHistory: async () => [],
+    tlsProbe: async () => {
+      throw new Error('not used');
+    },
   };
 
   let worker: Worker;

@@ -12,6 +12,7 @@ describe('the runbook registry', () => {
       'backup',
       'backupStatus',
       'backupVerify',
+      'certCheck',
       'deploy',
       'deployBlueGreen',
       'deployRolling',

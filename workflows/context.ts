@@ -11,6 +11,8 @@ import type {
   HttpProbeRequest,
   HttpProbeResult,
   Plan,
+  TlsProbeRequest,
+  TlsProbeResult,
   TransferResult,
   UploadResult,
 } from '../core/plan';
@@ -144,6 +146,11 @@ export class Runbook<I = Record<string, unknown>> {
   label(key: 'service' | 'version' | 'actor', value: string): void {
     this.run.progress.labels[key] = value;
     this.run.setStatus(this.run.progress.status);
+  }
+
+  /** A TLS handshake from the worker: the certificate an endpoint serves, or why it served none. */
+  tls(request: TlsProbeRequest): Promise<TlsProbeResult> {
+    return hostActivities(this.plan.timing).tlsProbe(request);
   }
 
   /** Polls a URL until it answers as expected or the deadline passes. */

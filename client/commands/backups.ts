@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { drillLines, statusLines, type BackupStatusReport } from '../../core/backup-status';
-import { InputError, parseDuration } from '../../config';
 import { follow } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode } from '../outcome';
-import { actorOf, checkInput, noWorkerYet, printOutcome, withClient } from './common';
+import { actorOf, checkInput, noWorkerYet, printOutcome, readOnlyRun, withClient } from './common';
 
 interface RunOptions {
   copy?: string;
@@ -44,29 +43,10 @@ async function run(runbook: string, fields: object, opts: RunOptions, command: C
   });
 }
 
-/**
- * Runs the read-only `backupStatus` runbook to its end and returns its report — or, when no worker answers within
- * `--within` (default 2m), stops it and says so: a monitor calling this must not hang.
- */
-async function statusReport(runway: RunwayClient, input: { sets?: string[]; drills: number }, within = '2m') {
-  const ms = parseDuration(within);
-  if (ms === undefined)
-    throw new InputError(`--within: expected a duration like 30s or 2m, got ${JSON.stringify(within)}`);
-  const deadline = Date.now() + ms;
-  const handle = await runway.start('backupStatus', input, {
-    onUnplanned: noWorkerYet,
-    verdictMs: Math.min(ms, 20_000),
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((r) => {
-    timer = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()));
-  });
-  const outcome = await Promise.race([runway.wait(handle), late]).finally(() => clearTimeout(timer));
-  if (!outcome) {
-    await handle.terminate(`no answer within ${within}`).catch(() => undefined);
-    console.error(`runway: no answer within ${within}: is a worker polling task queue ${runway.target.taskQueue}?`);
-    return { exitCode: ExitCode.Stopped };
-  }
+/** Runs the read-only `backupStatus` runbook to its end and returns its report (see {@link readOnlyRun}). */
+async function statusReport(runway: RunwayClient, input: { sets?: string[]; drills: number }, within?: string) {
+  const outcome = await readOnlyRun(runway, 'backupStatus', input, within);
+  if (!outcome) return { exitCode: ExitCode.Stopped };
   const report = outcome.report?.result as BackupStatusReport | undefined;
   if (outcome.exitCode !== 0 || !report) {
     printOutcome(outcome, false);

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { configPath, loadClientConfig, type ClientConfig } from '../../config';
+import { configPath, InputError, loadClientConfig, parseDuration, type ClientConfig } from '../../config';
 import { parseRunInput } from '../../runbooks/registry';
 import { RunwayClient } from '../lib';
 import type { Outcome } from '../outcome';
@@ -75,4 +75,31 @@ export function printOutcome(outcome: Outcome, json: boolean, link?: string): vo
 /** The final step lines of a run, for commands that did not show live progress. */
 export function printSteps(outcome: Outcome): void {
   if (outcome.report) console.log(renderLines(outcome.report).join('\n'));
+}
+
+/**
+ * Runs a read-only runbook (a status report) to its end — or, when no worker answers within `within` (default 2m),
+ * stops it, says so and returns undefined: a monitor calling the CLI must not hang.
+ */
+export async function readOnlyRun(
+  runway: RunwayClient,
+  runbook: string,
+  input: object,
+  within = '2m',
+): Promise<Outcome | undefined> {
+  const ms = parseDuration(within);
+  if (ms === undefined)
+    throw new InputError(`--within: expected a duration like 30s or 2m, got ${JSON.stringify(within)}`);
+  const deadline = Date.now() + ms;
+  const handle = await runway.start(runbook, input, { onUnplanned: noWorkerYet, verdictMs: Math.min(ms, 20_000) });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()));
+  });
+  const outcome = await Promise.race([runway.wait(handle), late]).finally(() => clearTimeout(timer));
+  if (!outcome) {
+    await handle.terminate(`no answer within ${within}`).catch(() => undefined);
+    console.error(`runway: no answer within ${within}: is a worker polling task queue ${runway.target.taskQueue}?`);
+  }
+  return outcome;
 }
