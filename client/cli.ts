@@ -131,6 +131,7 @@ const runOptions = (c: Command) =>
     .option('--as <name>', 'who asks (default: $GITHUB_ACTOR, then the login name)')
     .option('--timeout <duration>', 'stop (and clean up) if the run takes longer')
     .option('--detach', 'start it and print its id instead of following it')
+    .option('--wait-lock', 'if a run of the same set or drill is going, wait for it instead of failing')
     .option('--json', 'print the final report as JSON');
 runOptions(backups.command('take <set>').description('take a copy of a set now')).action(
   lazy(() => import('./commands/backups'), 'take'),

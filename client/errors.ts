@@ -16,7 +16,7 @@ export class RefusedError extends Error {
   override readonly name = 'RefusedError';
 }
 
-/** Another deploy or rollback of the same service in the same environment is running: nothing was started. */
+/** Another run holds the same lock (a deploy of the service, a backup of the set…): nothing was started. */
 export class LockedError extends Error {
   override readonly name = 'LockedError';
   constructor(

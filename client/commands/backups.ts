@@ -10,6 +10,7 @@ interface RunOptions {
   as?: string;
   timeout?: string;
   detach?: boolean;
+  waitLock?: boolean;
   json?: boolean;
 }
 
@@ -26,7 +27,11 @@ async function run(runbook: string, fields: object, opts: RunOptions, command: C
   const input = { ...fields, actor: actorOf(opts), ...(opts.timeout ? { timeout: opts.timeout } : {}) };
   checkInput(runbook, input);
   return withClient(command, async (runway) => {
-    const handle = await runway.start(runbook, input, { onUnplanned: noWorkerYet });
+    const handle = await runway.start(runbook, input, {
+      onUnplanned: noWorkerYet,
+      waitLock: opts.waitLock,
+      onWaiting: (holder) => console.error(`waiting for the lock: ${holder}`),
+    });
     const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
     if (opts.detach) {
       console.log(`started ${handle.workflowId}${link ? `\nrun: ${link}` : ''}`);
