@@ -215,6 +215,10 @@ describe('backups, restore tests and DR drills', () => {
         ),
       20_000,
     );
+    // One restore test of a set at a time: a second is refused, naming the run that holds the lock.
+    const second = await cli(['backups', 'verify', 'app-db-slow']);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/backupVerify \(run [\w-]+, started .*\) holds the lock backup-verify:app-db-slow/);
     await handle.cancel();
     const outcome = await w.runway.wait(handle);
     expect(outcome.status).toBe('cancelled');
