@@ -22,6 +22,7 @@ export const TEST_NEEDS: Need[] = [
   { command: '/usr/sbin/sshd', pkg: 'openssh-server' },
   { command: 'ssh', pkg: 'openssh-client' },
   { command: 'ssh-keygen', pkg: 'openssh-client' },
+  { command: '/usr/sbin/nginx', pkg: 'nginx' },
   // The server lives outside PATH, one bin dir per major version; pgbench comes with it (and /usr/bin/pgbench is only
   // postgresql-client-common's wrapper, present without it).
   {
@@ -67,23 +68,39 @@ export function findTemporal(): string | undefined {
 
 /** Finds the `temporal` CLI or builds it into `.runway/bin` with `go install` (a minute or two, once). */
 export function ensureTemporal(log: (line: string) => void = console.error): string {
-  const found = findTemporal();
-  if (found) return found;
+  return findTemporal() ?? goInstall('temporal', TEMPORAL_CLI_MODULE, log, ', or set TEMPORAL_CLI');
+}
+
+/** The ACME test server and its DNS companion Runway's certificate tests run against, from one module version. */
+export const PEBBLE_MODULES = {
+  pebble: 'github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.3',
+  'pebble-challtestsrv': 'github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@v2.10.3',
+} as const;
+
+/** `pebble` and `pebble-challtestsrv`: from PATH, else `.runway/bin`, else built there with `go install` (seconds). */
+export function ensurePebble(log: (line: string) => void = console.error): Record<keyof typeof PEBBLE_MODULES, string> {
+  const found = (name: string) =>
+    which(name) ?? (executable(join(ROOT, '.runway/bin', name)) ? join(ROOT, '.runway/bin', name) : undefined);
+  const [pebble, challtestsrv] = (Object.keys(PEBBLE_MODULES) as Array<keyof typeof PEBBLE_MODULES>).map(
+    (name) => found(name) ?? goInstall(name, PEBBLE_MODULES[name], log),
+  );
+  return { pebble, 'pebble-challtestsrv': challtestsrv };
+}
+
+/** Builds a Go command into `.runway/bin`; says exactly what is missing when Go is not there. */
+function goInstall(name: string, module: string, log: (line: string) => void, hint = ''): string {
   const go = which('go') ?? (executable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     throw new Error(
-      `the temporal CLI is missing and Go is not installed to build it: install Go, or put temporal on PATH, or set TEMPORAL_CLI`,
+      `${name} is missing and Go is not installed to build it: install Go (https://go.dev/dl), or put ${name} on PATH${hint}`,
     );
   }
   const bin = join(ROOT, '.runway/bin');
   mkdirSync(bin, { recursive: true });
-  log(`runway: building the temporal CLI (${TEMPORAL_CLI_MODULE}) into .runway/bin — once, takes a minute or two`);
-  const built = spawnSync(go, ['install', TEMPORAL_CLI_MODULE], {
-    env: { ...process.env, GOBIN: bin },
-    stdio: 'inherit',
-  });
-  if (built.status !== 0) throw new Error(`go install ${TEMPORAL_CLI_MODULE} failed (exit ${built.status})`);
-  return join(bin, 'temporal');
+  log(`runway: building ${name} (${module}) into .runway/bin — once`);
+  const built = spawnSync(go, ['install', module], { env: { ...process.env, GOBIN: bin }, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error(`go install ${module} failed (exit ${built.status})`);
+  return join(bin, name);
 }
 
 /**

@@ -4,7 +4,7 @@ import { loadConfig } from '../config';
 import { lockId } from '../core/names';
 import { createRunwayWorker, installRuntime } from '../worker';
 import { startEmbedded } from './dev-server';
-import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS, type Need } from './bootstrap';
+import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS } from './bootstrap';
 import { follow } from '../client/follow';
 import { RunwayClient } from '../client/lib';
 import { ExitCode, type Outcome } from '../client/outcome';
@@ -14,8 +14,6 @@ import { startSandboxWorld } from './world';
 import { sleep, stopDemoProcesses } from './process';
 import { printOutcome } from '../client/commands/common';
 
-/** What the demo needs from Debian: the sandbox hosts' OpenSSH, and nginx as the load balancer. */
-const DEMO_NEEDS: Need[] = [...TEST_NEEDS, { command: '/usr/sbin/nginx', pkg: 'nginx' }];
 const DIR = join(ROOT, '.runway', 'demo');
 const ENVIRONMENT = 'demo';
 const SERVICE = 'app';
@@ -43,7 +41,7 @@ interface Run {
  * rollback, with the runs' Web UI links. Stays up (nginx, apps, Web UI) until Ctrl-C unless `--exit`.
  */
 export async function demo(opts: { exit?: boolean }): Promise<number> {
-  ensurePackages(DEMO_NEEDS);
+  ensurePackages(TEST_NEEDS);
   ensureTemporal();
   installRuntime();
   const cleanups: Cleanup[] = [];

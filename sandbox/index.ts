@@ -4,7 +4,7 @@
  * nginx as a load balancer (`nginx.ts`), the demo app's release tarballs and `services:` entry (`artifacts.ts`,
  * `demo-service.ts`), a runway.yml for the hosts (`config.ts`), and all of it together as one world of web hosts behind
  * nginx (`world.ts`); a PostgreSQL cluster of its own (`postgres.ts`) and the app a DR drill starts against its
- * restored copy (`drill-app.ts`). Beside them: live HTTP load (`load.ts`), process helpers (`process.ts`), the Temporal dev servers
+ * restored copy (`drill-app.ts`); pebble, the ACME server, with its DNS companion (`pebble.ts`). Beside them: live HTTP load (`load.ts`), process helpers (`process.ts`), the Temporal dev servers
  * (`dev-server.ts`, `test-server.ts`), the bootstrap that installs what is missing (`bootstrap.ts`), and `npm run demo`
  * itself (`demo.ts`). Nothing here is needed by a worker or a client in production.
  */
@@ -18,4 +18,5 @@ export { startSandboxWorld, type SandboxWorld, type SandboxWorldOptions } from '
 export { startLoad, type LoadOptions, type LoadReport } from './load';
 export { startPostgres, postgresClient, findPostgresBin, type SandboxPostgres } from './postgres';
 export { writeDrillApp, type DrillApp } from './drill-app';
+export { startPebble, type SandboxPebble, type PebbleOptions } from './pebble';
 export { startDevServer, startEmbedded, type DevServer } from './dev-server';

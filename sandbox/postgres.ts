@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, chmod, mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureSandboxUser, letTraverse } from './accounts';
+import { freePort } from './process';
 
 /**
  * A throwaway PostgreSQL cluster for the sandbox: `initdb` + `pg_ctl` as the sandbox hosts' login user, listening on
@@ -121,16 +121,6 @@ function quit(dataDir: string): void {
   } catch {
     // Already gone.
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
