@@ -25,6 +25,21 @@ describe('backup scripts under sh', () => {
     root = mkdtempSync(join(tmpdir(), 'runway-bscripts-'));
   });
 
+  /** A copy `c1` of `base/site` (one file, `a`) in `copies/`, as the backup takes it; returns the copies dir. */
+  function archiveSite(): string {
+    const dir = join(root, 'copies');
+    mkdirSync(join(root, 'base', 'site'), { recursive: true });
+    writeFileSync(join(root, 'base', 'site', 'a'), 'a\n');
+    mkdirSync(dir);
+    const base = join(root, 'base');
+    const taken = sh(
+      filesArchiveScript({ dir, id: 'c1', file: 'c1.tar', base, paths: ['site'], exclude: [], encrypted: false }),
+      root,
+    );
+    expect(taken.status).toBe(0);
+    return dir;
+  }
+
   test('a manifest written with hostile text lists back unchanged; removal takes only its copy', () => {
     const dir = join(root, HOSTILE);
     mkdirSync(dir);
@@ -47,22 +62,7 @@ describe('backup scripts under sh', () => {
   });
 
   test('a restore checks the copy first: whole, corrupt (exit 4), missing (exit 4); nothing is restored from a bad one', () => {
-    const dir = join(root, 'copies');
-    mkdirSync(join(root, 'base', 'site'), { recursive: true });
-    writeFileSync(join(root, 'base', 'site', 'a'), 'a\n');
-    mkdirSync(dir);
-    sh(
-      filesArchiveScript({
-        dir,
-        id: 'c1',
-        file: 'c1.tar',
-        base: join(root, 'base'),
-        paths: ['site'],
-        exclude: [],
-        encrypted: false,
-      }),
-      root,
-    );
+    const dir = archiveSite();
     const path = join(dir, 'c1.tar');
     const sha256 = execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0];
     const bytes = readFileSync(path).length;
@@ -94,22 +94,7 @@ describe('backup scripts under sh', () => {
   });
 
   test('checks run in sections after the restore, and a restore test removes what it restored however it ends', () => {
-    const dir = join(root, 'copies');
-    mkdirSync(join(root, 'base', 'site'), { recursive: true });
-    writeFileSync(join(root, 'base', 'site', 'a'), 'a\n');
-    mkdirSync(dir);
-    sh(
-      filesArchiveScript({
-        dir,
-        id: 'c1',
-        file: 'c1.tar',
-        base: join(root, 'base'),
-        paths: ['site'],
-        exclude: [],
-        encrypted: false,
-      }),
-      root,
-    );
+    const dir = archiveSite();
     const test = (checks: string[]) => {
       const into = join(root, 'scratch');
       return sh(

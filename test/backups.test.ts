@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BackupStatusReport } from '../core/backup-status';
 import type { DrillRecord } from '../core/drills';
 import type { Manifest } from '../runbooks/backup/manifest';
-import { startBackupWorld, SEED, type BackupWorld } from './support/backup-world';
+import { startBackupWorld, SEED, STRICT_SET, type BackupWorld } from './support/backup-world';
 import { runCli, temporalAddress, waitFor } from './support/harness';
 import { startSlackServer, type SlackServer } from './support/slack-server';
 
@@ -80,13 +80,7 @@ describe('backups, restore tests and DR drills', () => {
         '',
       ].join('\n'),
       moreSets: [
-        '  app-db-strict:',
-        '    kind: postgres',
-        '    environment: test',
-        '    host: db-1',
-        '    database: DB',
-        '    dir: backups/strict',
-        "    verify: { queries: [{ name: owners, sql: 'select count(distinct owner) from accounts', expect: '7' }] }",
+        ...STRICT_SET,
         '  app-db-enc:',
         '    kind: postgres',
         '    environment: test',

@@ -85,6 +85,14 @@ export function preflightScript(o: { dir: string; database?: string; pg?: PgTarg
   ].join('\n');
 }
 
+/**
+ * Where a copy script works (shell-quoted): its work dir and partial file — dot-names no listing shows, removed on
+ * failure by {@link discardCopyScript} — and the copy's final name.
+ */
+function copyPaths(dir: string, id: string, file: string): { work: string; partial: string; final: string } {
+  return { work: quote(`${dir}/.${id}.work`), partial: quote(`${dir}/.${id}.partial`), final: quote(`${dir}/${file}`) };
+}
+
 /** What every copy script ends with: sync, then the rename into place, then its checksum and size. */
 function seal(work: string, partial: string, final: string): string[] {
   return [
@@ -118,9 +126,7 @@ export function pgDumpScript(o: {
   options: string[];
   encrypted: boolean;
 }): string {
-  const work = quote(`${o.dir}/.${o.id}.work`);
-  const partial = quote(`${o.dir}/.${o.id}.partial`);
-  const final = quote(`${o.dir}/${o.file}`);
+  const { work, partial, final } = copyPaths(o.dir, o.id, o.file);
   const opts = o.options.map(quote).join(' ');
   return [
     'set -u',
@@ -151,14 +157,13 @@ export function pgDumpScript(o: {
   ].join('\n');
 }
 
-/** tar arguments for a set's paths: absolute ones from `/`, relative ones from `base` (made absolute in the script). */
-function tarPaths(paths: string[], base: string): string {
+/** tar arguments for a set's paths: absolute ones from `/`, relative ones from `$B` (the base, made absolute by the script). */
+function tarPaths(paths: string[]): string {
   const absolute = paths.filter((p) => p.startsWith('/')).map((p) => quote(p.replace(/^\/+/, '') || '.'));
   const relative = paths.filter((p) => !p.startsWith('/')).map(quote);
   return [...(absolute.length ? ['-C /', ...absolute] : []), ...(relative.length ? [`-C "$B"`, ...relative] : [])].join(
     ' ',
   );
-  void base;
 }
 
 /**
@@ -174,9 +179,7 @@ export function filesArchiveScript(o: {
   exclude: string[];
   encrypted: boolean;
 }): string {
-  const work = quote(`${o.dir}/.${o.id}.work`);
-  const partial = quote(`${o.dir}/.${o.id}.partial`);
-  const final = quote(`${o.dir}/${o.file}`);
+  const { work, partial, final } = copyPaths(o.dir, o.id, o.file);
   const sums = quote(`${o.dir}/${o.id}.sha256sums`);
   const exclude = o.exclude.map((e) => `--exclude=${quote(e)}`).join(' ');
   const toCommand = 'printf "%s  %s\\n" "$(sha256sum | cut -d" " -f1)" "$TAR_FILENAME"';
@@ -187,7 +190,7 @@ export function filesArchiveScript(o: {
     `W=${work}`,
     'rm -rf "$W" && mkdir "$W" || ' + refuse(`cannot write in ${o.dir}`),
     `T=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)`,
-    `tar -cf "$W/plain" ${exclude ? `${exclude} ` : ''}${tarPaths(o.paths, o.base)} 2>"$W/tar.err" ${orSay('tar failed', '"$W/tar.err"')}`,
+    `tar -cf "$W/plain" ${exclude ? `${exclude} ` : ''}${tarPaths(o.paths)} 2>"$W/tar.err" ${orSay('tar failed', '"$W/tar.err"')}`,
     `tar -xf "$W/plain" --to-command=${quote(toCommand)} >"$W/sums" 2>"$W/sum.err" ${orSay('reading the archive back failed', '"$W/sum.err"')}`,
     'echo "@snapshot $T|"',
     'echo "@count $(wc -l <"$W/sums" | tr -d \' \')"',
@@ -240,7 +243,8 @@ export function rotateScript(
 
 /** Removes what an unfinished copy left: its work dir, partial file, and — when it was the undo — the copy itself. */
 export function discardCopyScript(dir: string, id: string, file: string): string {
-  return `rm -rf ${quote(`${dir}/.${id}.work`)} ${quote(`${dir}/.${id}.partial`)}; ${removeCopyScript(dir, id, file)}`;
+  const { work, partial } = copyPaths(dir, id, file);
+  return `rm -rf ${work} ${partial}; ${removeCopyScript(dir, id, file)}`;
 }
 
 /**

@@ -8,6 +8,17 @@ import type { SandboxPostgres } from '../../sandbox/postgres';
 import { connectClient, startWorker, startWorld, type TestWorld } from './harness';
 import { testPostgres } from './postgres';
 
+/** A set of the world's database whose verification query expects a wrong answer: its restore test always fails. */
+export const STRICT_SET = [
+  '  app-db-strict:',
+  '    kind: postgres',
+  '    environment: test',
+  '    host: db-1',
+  '    database: DB',
+  '    dir: backups/strict',
+  "    verify: { queries: [{ name: owners, sql: 'select count(distinct owner) from accounts', expect: '7' }] }",
+];
+
 /** Rows the seeded database starts with, and the sum its verification query expects. */
 export const SEED = { accounts: 500, orders: 1200, balanceSum: (500 * 501) / 2 };
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startPostgres } from '../../sandbox/postgres';
 import { startTestServer } from '../../sandbox/test-server';
 import { bundleRunbooks } from '../../worker';
-import { startBackupWorld, type BackupWorld } from './backup-world';
+import { startBackupWorld, STRICT_SET, type BackupWorld } from './backup-world';
 import { exportPostgresEnv } from './postgres';
 import { saveHistory } from './save-history';
 
@@ -53,15 +53,7 @@ async function main(): Promise<void> {
     // The world's own temp dir (hosts, config, drill log) lands in ours too, so one rm removes all, however it ended.
     process.env.TMPDIR = dir;
     w = await startBackupWorld('record-backup', {
-      moreSets: [
-        '  app-db-strict:',
-        '    kind: postgres',
-        '    environment: test',
-        '    host: db-1',
-        '    database: DB',
-        '    dir: backups/strict',
-        "    verify: { queries: [{ name: owners, sql: 'select count(distinct owner) from accounts', expect: '7' }] }",
-      ],
+      moreSets: STRICT_SET,
     });
     await record(w);
   } finally {
