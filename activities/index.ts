@@ -28,6 +28,8 @@ import type { SshPool } from './ssh/pool';
 import { createUpload } from './ssh/upload';
 import { createTransfer } from './ssh/transfer';
 import { createDrillLog } from './drill-log';
+import { createAcme } from './acme';
+import { createFiles, type HostFiles } from './ssh/files';
 
 /** How commands and files reach hosts. */
 export interface HostAccess {
@@ -37,6 +39,8 @@ export interface HostAccess {
   upload(request: UploadRequest): Promise<UploadResult>;
   /** Copies a file between hosts through the worker, verified by sha256 on the target. */
   transfer?(request: TransferRequest): Promise<TransferResult>;
+  /** Small files read and written whole (a certificate's staged key and files). */
+  files?: HostFiles;
 }
 
 export interface ActivityDeps {
@@ -52,7 +56,12 @@ export interface ActivityDeps {
 
 /** The real hosts: commands through the journal wrapper and uploads over SFTP, on pooled ssh connections. */
 export function sshHosts(pool: SshPool, commandTimeoutMs: number): HostAccess {
-  return { exec: createExec({ pool, commandTimeoutMs }), upload: createUpload(pool), transfer: createTransfer(pool) };
+  return {
+    exec: createExec({ pool, commandTimeoutMs }),
+    upload: createUpload(pool),
+    transfer: createTransfer(pool),
+    files: createFiles(pool),
+  };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -67,6 +76,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDrillLog(deps.config),
     httpProbe: createHttpProbe(deps.fetch ?? fetch),
     tlsProbe,
+    ...createAcme(deps.hosts.files),
     slackSend: createSlack(deps.config),
     audit: createAudit(deps.config),
   };

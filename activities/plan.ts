@@ -35,6 +35,8 @@ export function createResolvePlan(deps: PlanDeps) {
 export interface PlanOptions extends Partial<ServicePlanOptions> {
   /** Input schemas by workflow type; default: every registered runbook. */
   schemas?: Record<string, z.ZodType>;
+  /** Resolve the secret references a run needs, to refuse one that resolves to nothing (only where it runs). */
+  secrets?: boolean;
 }
 
 /**
@@ -45,13 +47,15 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
   const { schemas = INPUT_SCHEMAS, artifact = true, where } = options;
   const input = validateRunInput<Record<string, unknown> & { environment: string }>(schemas, runbook, rawInput);
   const { config } = loaded;
-  const scope =
+  const certificates =
     runbook === 'certCheck'
-      ? {
-          environment: '',
-          certificates: certificatePlans(loaded, input.names as string[] | undefined, (env) => hostsOf(config, env)),
-        }
-      : isBackupInput(runbook, input)
+      ? { names: input.names as string[] | undefined }
+      : runbook === 'certRenew'
+        ? { renew: input.certificate as string, secrets: options.secrets ?? true }
+        : undefined;
+  const scope = certificates
+    ? { environment: '', certificates: certificatePlans(loaded, certificates, (env) => hostsOf(config, env)) }
+    : isBackupInput(runbook, input)
         ? backupScope(loaded, input, (env) => hostsOf(config, env))
         : undefined;
   if (scope && scope.environment) input.environment = scope.environment;

@@ -1,4 +1,7 @@
-import { connect, type PeerCertificate } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
+import type { ServedCertificate } from '../core/certs';
+import { AuthorityKeyIdentifierExtension, X509Certificate as PeculiarCertificate } from '@peculiar/x509';
 import type { TlsProbeRequest, TlsProbeResult } from '../core/plan';
 
 /**
@@ -20,7 +23,8 @@ export async function tlsProbe(request: TlsProbeRequest): Promise<TlsProbeResult
     socket.once('secureConnect', () => {
       const cert = socket.getPeerCertificate();
       if (!cert || !cert.raw) return done({ error: 'the endpoint served no certificate' });
-      done({ served: describe(cert) });
+      const x509 = new X509Certificate(cert.raw);
+      done({ served: { ...describeCertificate(x509), certId: certIdOf(x509) } });
     });
     socket.once('error', (err: NodeJS.ErrnoException) =>
       done({ error: `cannot connect: ${err.code ? `${err.code} ` : ''}${err.message}` }),
@@ -28,23 +32,42 @@ export async function tlsProbe(request: TlsProbeRequest): Promise<TlsProbeResult
   });
 }
 
-function describe(cert: PeerCertificate) {
-  const names = (cert.subjectaltname ?? '')
+/** A certificate as Runway reports it: names, issuer, serial, validity, fingerprint and its ARI identifier. */
+export function describeCertificate(cert: X509Certificate): ServedCertificate {
+  const names = (cert.subjectAltName ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.startsWith('DNS:'))
     .map((s) => s.slice(4));
-  const dn = (o: Record<string, string | string[]> | undefined) =>
-    Object.entries(o ?? {})
-      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
-      .join(', ');
+  const dn = (text: string) => text.split('\n').filter(Boolean).join(', ');
   return {
-    subject: dn(cert.subject as unknown as Record<string, string>),
+    subject: dn(cert.subject),
     sans: names,
-    issuer: dn(cert.issuer as unknown as Record<string, string>),
+    issuer: dn(cert.issuer),
     serial: cert.serialNumber.toLowerCase(),
-    notBefore: new Date(cert.valid_from).toISOString(),
-    notAfter: new Date(cert.valid_to).toISOString(),
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
     fingerprint: cert.fingerprint256,
   };
+}
+
+function certIdOf(cert: X509Certificate): string | undefined {
+  try {
+    return ariCertId(cert.toString());
+  } catch {
+    return undefined;
+  }
+}
+
+/** RFC 9773's certificate identifier: base64url(authority key id) "." base64url(serial). */
+export function ariCertId(pem: string): string | undefined {
+  const cert = new PeculiarCertificate(pem);
+  const aki = cert.getExtension(AuthorityKeyIdentifierExtension)?.keyId;
+  if (!aki) return undefined;
+  const b64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64url');
+  let serial = cert.serialNumber.toLowerCase();
+  if (serial.length % 2) serial = `0${serial}`;
+  // A DER INTEGER whose first byte has its high bit set carries a leading zero byte.
+  if (parseInt(serial.slice(0, 2), 16) >= 0x80) serial = `00${serial}`;
+  return `${b64(aki)}.${b64(serial)}`;
 }

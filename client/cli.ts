@@ -131,7 +131,7 @@ const runOptions = (c: Command) =>
     .option('--as <name>', 'who asks (default: $GITHUB_ACTOR, then the login name)')
     .option('--timeout <duration>', 'stop (and clean up) if the run takes longer')
     .option('--detach', 'start it and print its id instead of following it')
-    .option('--wait-lock', 'if a run of the same set or drill is going, wait for it instead of failing')
+    .option('--wait-lock', 'if a run of the same set, drill or certificate is going, wait for it instead of failing')
     .option('--json', 'print the final report as JSON');
 runOptions(backups.command('take <set>').description('take a copy of a set now')).action(
   lazy(() => import('./commands/backups'), 'take'),
@@ -163,7 +163,9 @@ drills
   .option('--within <duration>', 'give up (exit 4) when no worker answers within this long', '2m')
   .action(lazy(() => import('./commands/backups'), 'report'));
 
-const certs = program.command('certs').description('certificates of runway.yml, checked on the wire');
+const certs = program
+  .command('certs')
+  .description('certificates of runway.yml: checked on the wire, renewed through ACME');
 for (const [name, what] of [
   ['check', 'handshake with every endpoint; exit 1 if one is expired, wrong for its names, mixed or not served'],
   ['status', 'days left per certificate and endpoint; exit 1 also when one is within its renew-before'],
@@ -175,6 +177,13 @@ for (const [name, what] of [
     .option('--within <duration>', 'give up (exit 4) when no worker answers within this long', '2m')
     .action(lazy(() => import('./commands/certs'), name));
 }
+
+runOptions(
+  certs
+    .command('renew [names...]')
+    .description('renew through ACME when due, install on every host, prove it served — or put the old one back')
+    .option('--force', 'renew even when not due'),
+).action(lazy(() => import('./commands/certs'), 'renew'));
 
 const schedules = program.command('schedules').description("Temporal Schedules of runway.yml's backups and drills");
 schedules

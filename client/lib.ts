@@ -100,11 +100,11 @@ export class RunwayClient {
     options: StartOptions = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId> {
     const parsed = parseRunInput<Record<string, unknown> & { environment: string }>(runbook, input);
-    if (this.config.full) buildPlan(this.config.full, runbook, input, { where: EARLY_CHECK });
+    if (this.config.full) buildPlan(this.config.full, runbook, input, { where: EARLY_CHECK, secrets: false });
     const { environment } = parsed;
     const service = typeof parsed.service === 'string' ? parsed.service : undefined;
     const version = typeof parsed.version === 'string' ? parsed.version : undefined;
-    const subject = [parsed.set, parsed.drill].find((v): v is string => typeof v === 'string');
+    const subject = [parsed.set, parsed.drill, parsed.certificate].find((v): v is string => typeof v === 'string');
     const workflowId =
       options.workflowId ??
       (service

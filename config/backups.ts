@@ -123,19 +123,21 @@ export const BackupSetSchema = z
 /** Placeholders a drill's app commands and smoke checks may use. */
 export const DRILL_PLACEHOLDERS = ['database', 'port', 'host', 'address', 'dir', 'drill', 'set'];
 
-const DrillTemplateSchema = z
-  .string()
-  .min(1)
-  .superRefine((text, ctx) => {
-    for (const [, name] of text.matchAll(PLACEHOLDER)) {
-      if (!DRILL_PLACEHOLDERS.includes(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `unknown placeholder {{${name}}} (known: ${DRILL_PLACEHOLDERS.join(', ')})`,
-        });
+/** A command line with `{{placeholders}}` from `known`; an unknown one is refused with the list. */
+export function templateSchema(known: readonly string[]) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      for (const [, name] of text.matchAll(PLACEHOLDER)) {
+        if (!known.includes(name)) {
+          ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}} (known: ${known.join(', ')})` });
+        }
       }
-    }
-  });
+    });
+}
+
+const DrillTemplateSchema = templateSchema(DRILL_PLACEHOLDERS);
 
 const SmokeCheckSchema = z.union(
   [

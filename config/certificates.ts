@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { DurationSchema } from './duration';
 import { NameSchema } from './names';
-import { ScheduleSpecSchema } from './backups';
+import { ScheduleSpecSchema, templateSchema } from './backups';
+import { SecretRefSchema } from './secret';
 
 /**
  * The `certificates` section of runway.yml: named certificates, the domains they must cover and the endpoints that
  * serve them. `runway certs check|status` and the `certCheck` runbook handshake with every endpoint from the worker.
- * Entries are monitored: Runway checks what is served (a certificate renewed elsewhere, by a CDN or a cron job).
+ * An entry with `acme` and `install` is renewed by Runway (`certRenew`); one without is monitored only (a certificate
+ * renewed elsewhere, by a CDN or a cron job).
  */
 
 /** A DNS name a certificate covers: `example.com`, `*.example.com`. */
@@ -42,6 +44,63 @@ const EndpointSchema = z
   )
   .describe('every host of the role (or the host) is checked at its address and this port, from the worker');
 
+/** A file on a host (relative: under the host's dir), in characters a shell line and nginx can both carry. */
+const HostFileSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._/+@-]*[A-Za-z0-9._+@-]$/, 'expected a path of [A-Za-z0-9._/+@-]')
+  .refine((p) => !p.split('/').includes('..'), 'a path must not contain ".."');
+
+const HostOrRoleSchema = z.union([z.strictObject({ host: NameSchema }), z.strictObject({ role: NameSchema })], {
+  error: 'expected { host: <name> } or { role: <role> }',
+});
+
+/** Where and how a certificate is obtained: an ACME directory, the account, and the HTTP-01 webroot. */
+const AcmeSchema = z.strictObject({
+  directory: z
+    .url({ protocol: /^https$/, error: 'expected the https URL of an ACME directory' })
+    .describe('e.g. https://acme-v02.api.letsencrypt.org/directory'),
+  email: z.email().optional().describe('the account contact'),
+  accountKey: SecretRefSchema.describe('reference to the account key (PEM); the account is made or found with it'),
+  caFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("PEM on the worker trusted for the directory's TLS, for a private ACME server"),
+  challenge: z.strictObject({
+    http01: z
+      .intersection(HostOrRoleSchema, z.strictObject({ webroot: HostFileSchema }))
+      .describe('challenge files are written under <webroot>/.well-known/acme-challenge/ on every host, then removed'),
+  }),
+  attempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(2)
+    .describe('orders tried when a challenge fails, before the run fails'),
+  retryAfter: DurationSchema.default(60_000).describe('pause before the next order'),
+});
+
+/** Placeholders of the test and reload commands: the host's name, address and dir, and the files' paths there. */
+export const INSTALL_PLACEHOLDERS = ['host', 'address', 'dir', 'certificate', 'key', 'chain'] as const;
+
+/** The hosts that serve the certificate from files: where they live and how the server is tested and reloaded. */
+const InstallSchema = z.intersection(
+  HostOrRoleSchema,
+  z.strictObject({
+    certificate: HostFileSchema.describe(
+      "the certificate, with its chain unless `chain` is given; relative paths are under the host's dir",
+    ),
+    key: HostFileSchema.describe('the private key; written with mode 0600, its owner kept'),
+    chain: HostFileSchema.optional().describe('the chain alone, when the server reads it from its own file'),
+    test: templateSchema(INSTALL_PLACEHOLDERS).describe(
+      'checks the server config with the new files (e.g. nginx -t); non-zero refuses them',
+    ),
+    reload: templateSchema(INSTALL_PLACEHOLDERS).describe('makes the server read the files (e.g. nginx -s reload)'),
+    verifyTimeout: DurationSchema.default(30_000).describe('how long every endpoint may take to serve the new one'),
+  }),
+);
+
 export const CertificateSchema = z.strictObject({
   environment: NameSchema.describe('environment whose hosts serve the certificate'),
   domains: z.array(DomainSchema).min(1).describe('names the certificate must cover (its SANs)'),
@@ -49,8 +108,12 @@ export const CertificateSchema = z.strictObject({
   renewBefore: RenewBeforeSchema.default(30 * 86_400_000).describe(
     '`runway certs status` fails when less than this is left',
   ),
-  schedule: z.strictObject({ check: ScheduleSpecSchema.optional() }).optional(),
+  acme: AcmeSchema.optional().describe('renewed by Runway; without it (and install) the entry is monitored only'),
+  install: InstallSchema.optional(),
+  schedule: z.strictObject({ check: ScheduleSpecSchema.optional(), renew: ScheduleSpecSchema.optional() }).optional(),
 });
 
 export type CertificateConfig = z.infer<typeof CertificateSchema>;
 export type RenewBefore = CertificateConfig['renewBefore'];
+export type AcmeConfig = z.infer<typeof AcmeSchema>;
+export type InstallConfig = z.infer<typeof InstallSchema>;

@@ -165,6 +165,19 @@ export const CertCheckInputSchema = z
 export type CertCheckParams = z.input<typeof CertCheckInputSchema>;
 export type CertCheckInput = z.output<typeof CertCheckInputSchema> & { environment: string };
 
+/** Input of `certRenew`: one certificate, renewed when due (or forced), installed, verified on the wire. */
+export const CertRenewInputSchema = z
+  .strictObject({
+    certificate: NameSchema.describe('the certificates entry'),
+    force: z.boolean().default(false).describe('renew even when the certificate is not due'),
+    delay: DurationSchema.default(0).describe('wait this long first (schedules stagger several entries with it)'),
+    timeout: DurationSchema.optional(),
+    actor,
+  })
+  .transform(withTimeoutMs);
+export type CertRenewParams = z.input<typeof CertRenewInputSchema>;
+export type CertRenewInput = z.output<typeof CertRenewInputSchema> & { environment: string };
+
 /**
  * Validates a runbook input against its schema in `schemas` (by workflow type; see `runbooks/registry/`); throws
  * {@link InputError} with one `input.path: message` line per problem.

@@ -187,5 +187,16 @@ function resolvePaths(config: RunwayConfig, baseDir: string): RunwayConfig {
       key: ssh.key ? { ...ssh.key, file: abs(ssh.key.file), passphrase: secret(ssh.key.passphrase) } : undefined,
     },
     notify: { ...notify, slack: notify.slack ? { ...notify.slack, token: secret(notify.slack.token) } : undefined },
+    certificates: Object.fromEntries(
+      Object.entries(config.certificates).map(([name, c]) => [
+        name,
+        c.acme
+          ? {
+              ...c,
+              acme: { ...c.acme, accountKey: secret(c.acme.accountKey), caFile: c.acme.caFile && abs(c.acme.caFile) },
+            }
+          : c,
+      ]),
+    ),
   };
 }

@@ -122,8 +122,7 @@ const certificateReferences: Rule = (config) => {
       });
       continue;
     }
-    cert.endpoints.forEach((e, i) => {
-      const at = ['certificates', name, 'endpoints', i];
+    const place = (at: Array<string | number>, e: { host: string } | { role: string }) => {
       if ('host' in e && !env.hosts[e.host])
         problems.push({ path: [...at, 'host'], message: `no host "${e.host}" in environment ${cert.environment}` });
       if ('role' in e && !Object.values(env.hosts).some((h) => h.roles.includes(e.role)))
@@ -131,7 +130,28 @@ const certificateReferences: Rule = (config) => {
           path: [...at, 'role'],
           message: `no host in environment ${cert.environment} has role "${e.role}"`,
         });
-    });
+    };
+    const at = ['certificates', name];
+    cert.endpoints.forEach((e, i) => place([...at, 'endpoints', i], e));
+    if (cert.acme && !cert.install)
+      problems.push({ path: [...at, 'acme'], message: 'a renewed certificate needs install (hosts, paths, commands)' });
+    if (cert.install && !cert.acme)
+      problems.push({ path: [...at, 'install'], message: 'install needs acme: where the certificate comes from' });
+    if (cert.schedule?.renew && !cert.acme)
+      problems.push({ path: [...at, 'schedule', 'renew'], message: 'only an entry with acme can be renewed' });
+    if (cert.acme) place([...at, 'acme', 'challenge', 'http01'], cert.acme.challenge.http01);
+    if (cert.install) {
+      place([...at, 'install'], cert.install);
+      const files = [cert.install.certificate, cert.install.key, cert.install.chain].filter(Boolean);
+      if (new Set(files).size < files.length)
+        problems.push({ path: [...at, 'install'], message: 'certificate, key and chain must be different files' });
+    }
+    const wildcard = cert.acme && cert.domains.find((d) => d.startsWith('*.'));
+    if (wildcard)
+      problems.push({
+        path: [...at, 'domains'],
+        message: `${wildcard}: a wildcard needs the dns-01 challenge; Runway renews with http-01 only`,
+      });
   }
   return problems;
 };

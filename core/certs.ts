@@ -15,6 +15,8 @@ export interface ServedCertificate {
   notAfter: string;
   /** SHA-256 fingerprint of the DER, as hex pairs with colons. */
   fingerprint: string;
+  /** Its identifier for ACME Renewal Information (RFC 9773), when it names its issuer's key. */
+  certId?: string;
 }
 
 /** One endpoint of an entry: where it was reached, and what it served (or why nothing). */
@@ -141,4 +143,21 @@ export function certLines(report: CertCheckReport): string[] {
       .join('  ')
       .trimEnd(),
   );
+}
+
+/** Whether a renewal is due, and why (or why not), from what is served, the CA's window and the operator's word. */
+export function renewalDecision(
+  judged: CertificateReport,
+  window: { start: string; end: string } | undefined,
+  now: string,
+  force: boolean,
+): { due: boolean; why: string } {
+  const left = `${judged.daysLeft ?? '?'} days left`;
+  if (force) return { due: true, why: `forced (${left})` };
+  if (judged.problems.length) return { due: true, why: judged.problems.join('; ') };
+  if (window && Date.parse(now) >= Date.parse(window.start))
+    return { due: true, why: `inside the CA's renewal window (${window.start} – ${window.end}); ${left}` };
+  if (judged.due) return { due: true, why: `${left}, renew ${judged.renewBeforeDays} days before` };
+  const opens = window ? `; the CA's renewal window opens ${window.start}` : '';
+  return { due: false, why: `not due: ${left}, renew ${judged.renewBeforeDays} days before${opens}` };
 }

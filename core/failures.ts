@@ -25,6 +25,8 @@ export const FailureType = {
   HostKeyRejected: 'HostKeyRejected',
   AuthFailed: 'AuthFailed',
   ChecksumMismatch: 'ChecksumMismatch',
+  AcmeRefused: 'AcmeRefused',
+  AcmeChallengeFailed: 'AcmeChallengeFailed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -29,6 +29,7 @@ const SUBJECT_RUNS: Record<string, string> = {
   backupVerify: 'backup-verify',
   drDrill: 'dr-drill',
   certCheck: 'cert-check',
+  certRenew: 'cert-renew',
 };
 
 /**

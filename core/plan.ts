@@ -5,7 +5,7 @@
 import type { ApprovalConfig, HostConfig, ServiceConfig, SlackConfig, SshConfig } from '../config/schema';
 import type { SecretRef } from '../config/secret';
 import type { BackupSetConfig, DrillConfig } from '../config/backups';
-import type { CertificateConfig } from '../config/certificates';
+import type { AcmeConfig, CertificateConfig } from '../config/certificates';
 import type { ServedCertificate } from './certs';
 
 /** One host of the resolved plan, as an activity needs it to connect: its config with defaults filled in. No secret. */
@@ -53,6 +53,16 @@ export interface CertificatePlan {
   environment: string;
   config: CertificateConfig;
   endpoints: Array<{ host: string; address: string; port: number; sni: string }>;
+  /** A renewal's: the hosts the files are installed on (with their paths there), and those serving the webroot. */
+  install?: Array<{ host: HostRef; files: CertFiles }>;
+  webroot?: Array<{ host: HostRef; dir: string }>;
+}
+
+/** The live files of a certificate on one install host. */
+export interface CertFiles {
+  certificate: string;
+  key: string;
+  chain?: string;
 }
 
 /** A TLS handshake from the worker. */
@@ -67,6 +77,55 @@ export interface TlsProbeRequest {
 export interface TlsProbeResult {
   served?: ServedCertificate;
   error?: string;
+}
+
+/** What the ACME activities need of an entry's `acme` section: references and paths only, no secret. */
+export type AcmeSettings = Pick<AcmeConfig, 'directory' | 'email' | 'accountKey' | 'caFile'>;
+
+export interface AcmeRenewalInfoRequest {
+  settings: AcmeSettings;
+  certId: string;
+}
+
+/** The CA's renewal information (RFC 9773) for a certificate: offered or not, and its suggested window. */
+export interface AcmeRenewalInfo {
+  offered: boolean;
+  /** False when the CA does not know the certificate (another CA issued it). */
+  known?: boolean;
+  window?: { start: string; end: string };
+  explanation?: string;
+}
+
+export interface AcmeOrderRequest {
+  settings: AcmeSettings;
+  domains: string[];
+  /** The ARI identifier of the certificate this order replaces. */
+  replaces?: string;
+}
+
+/** An order placed: its URL, the account's, and the HTTP-01 challenges still to answer (public values). */
+export interface AcmeOrder {
+  url: string;
+  account: string;
+  status: string;
+  challenges: Array<{ domain: string; token: string; keyAuthorization: string }>;
+  /** The certificate named as replaced, when the CA took it. */
+  replaces?: string;
+}
+
+export interface AcmeFinalizeRequest {
+  settings: AcmeSettings;
+  order: string;
+  account: string;
+  domains: string[];
+  /** Where the new files are staged: `<path>.runway-new.<id>` beside each live file, on every install host. */
+  stage: { id: string; targets: Array<{ host: HostRef; files: CertFiles }> };
+}
+
+/** The certificate obtained: as the wire will show it, its PEM (public), and the sha256 of each staged file. */
+export interface IssuedCertificate extends ServedCertificate {
+  pem: string;
+  files: Record<string, string>;
 }
 
 /** Everything a run needs from config, resolved once by an activity and so recorded in the history. */

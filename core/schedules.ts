@@ -3,6 +3,7 @@ import type {
   BackupParams,
   BackupVerifyParams,
   CertCheckParams,
+  CertRenewParams,
   DrillParams,
   RunwayConfig,
   ScheduleSpec,
@@ -20,17 +21,21 @@ export const SCHEDULE_PREFIX = 'runway:';
 /** Who starts a scheduled run, as its input's `actor`. */
 export const SCHEDULE_ACTOR = 'schedule';
 
+/** How far apart scheduled renewals of several certificates start (config order). */
+export const RENEW_STAGGER_MS = 120_000;
+
 /** Bumped when the way a schedule is built changes, so the next apply updates every schedule. */
 const FINGERPRINT_VERSION = 1;
 
 /** One schedule as the config defines it. */
 export interface DesiredSchedule {
-  /** `runway:backup:<set>`, `runway:backup-verify:<set>`, `runway:dr-drill:<drill>`, `runway:cert-check:<name>`. */
+  /** `runway:backup:<set>`, `runway:backup-verify:<set>`, `runway:dr-drill:<drill>`, `runway:cert-check:<name>`,
+   * `runway:cert-renew:<name>`. */
   id: string;
-  workflowType: 'backup' | 'backupVerify' | 'drDrill' | 'certCheck';
+  workflowType: 'backup' | 'backupVerify' | 'drDrill' | 'certCheck' | 'certRenew';
   /** The id without the prefix; Temporal appends the scheduled time to it for each run. */
   workflowId: string;
-  input: BackupParams | BackupVerifyParams | DrillParams | CertCheckParams;
+  input: BackupParams | BackupVerifyParams | DrillParams | CertCheckParams | CertRenewParams;
   /** The environment the run acts in (a drill's: its set's), for the search attributes. */
   environment: string;
   spec: ScheduleSpec;
@@ -113,10 +118,17 @@ export function desiredSchedules(
         make(subjectRunId('drDrill', drill), 'drDrill', { drill, actor: SCHEDULE_ACTOR }, environment, schedule),
       );
   }
+  let renewals = 0;
   for (const [name, { schedule, environment }] of Object.entries(config.certificates ?? {})) {
     const input = { names: [name], actor: SCHEDULE_ACTOR };
     if (schedule?.check)
       out.push(make(subjectRunId('certCheck', name), 'certCheck', input, environment, schedule.check));
+    if (schedule?.renew) {
+      // Entries renewed at the same time start RENEW_STAGGER apart: one CA or load balancer in trouble meets one.
+      const delay = `${(renewals++ * RENEW_STAGGER_MS) / 1000}s`;
+      const renew = { certificate: name, actor: SCHEDULE_ACTOR, ...(delay === '0s' ? {} : { delay }) };
+      out.push(make(subjectRunId('certRenew', name), 'certRenew', renew, environment, schedule.renew));
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { judgeCertificate, type CertCheckReport } from '../core/certs';
 import { checkFailed } from '../core/failures';
 import { defineRunbook, runbook } from '../workflows';
 import { now } from '../workflows/time';
+import { handshakeAll } from './certs/handshake';
 
 /**
  * Proves what is served: a TLS handshake from the worker with every endpoint of every certificate (or the named
@@ -21,12 +22,7 @@ export const certCheck = defineRunbook(
       const certificates = await Promise.all(
         (rb.plan.certificates ?? []).map(async (entry) => {
           const endpoints = await rb.step(`handshake ${entry.name} (${entry.endpoints.length})`, () =>
-            Promise.all(
-              entry.endpoints.map(async (e) => ({
-                ...e,
-                ...(await rb.tls({ address: e.address, port: e.port, servername: e.sni })),
-              })),
-            ),
+            handshakeAll(rb, entry),
           );
           return judgeCertificate(
             {

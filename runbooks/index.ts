@@ -15,4 +15,5 @@ export { backupVerify } from './backup-verify';
 export { drDrill } from './dr-drill';
 export { backupStatus } from './backup-status';
 export { certCheck } from './cert-check';
+export { certRenew } from './cert-renew';
 export { deliverNotifications } from '../workflows/deliver-notifications';

@@ -40,6 +40,8 @@ export interface NginxOptions {
   user?: string;
   /** TLS listeners on the same address, each answering `ok` with its certificate (files readable by `user`). */
   tls?: Array<{ port: number; certFile: string; keyFile: string }>;
+  /** An HTTP listener on the same address answering ACME HTTP-01 challenges from `webroot`. */
+  acme?: { port: number; webroot: string };
 }
 
 const NGINX = '/usr/sbin/nginx';
@@ -86,6 +88,12 @@ function nginxConf(prefix: string, upstreamFile: string, o: NginxOptions): strin
         `  server {\n    listen ${o.address}:${t.port} ssl;\n    ssl_certificate "${t.certFile}";\n` +
         `    ssl_certificate_key "${t.keyFile}";\n    location / { return 200 "ok\\n"; }\n  }`,
     ),
+    ...(o.acme
+      ? [
+          `  server {\n    listen ${o.address}:${o.acme.port};\n    root "${o.acme.webroot}";\n` +
+            '    location /.well-known/acme-challenge/ { default_type text/plain; }\n    location / { return 404; }\n  }',
+        ]
+      : []),
     '}',
     '',
   ].join('\n');
@@ -142,7 +150,7 @@ export async function startNginx(opts: NginxOptions): Promise<SandboxNginx> {
   await mkdir(opts.dir, { recursive: true });
   // A fresh prefix per start: nothing (pid file, temp dirs, logs) is shared with another test file or a stale run.
   const prefix = await mkdtemp(path.join(path.resolve(opts.dir), 'nginx-'));
-  for (const p of [prefix, ...(opts.tls ?? []).flatMap((t) => [t.certFile, t.keyFile])])
+  for (const p of [prefix, ...(opts.tls ?? []).flatMap((t) => [t.certFile, t.keyFile]), opts.acme?.webroot ?? ''])
     if (/["\\$]/.test(p)) throw new Error(`nginx: ${p} cannot be written in nginx.conf`);
   const [configFile, upstreamFile] = [path.join(prefix, 'nginx.conf'), path.join(prefix, 'upstream.conf')];
   await writeFile(upstreamFile, upstreamConf(upstreamName, opts.servers));

@@ -147,6 +147,15 @@ describe('fan-out through the engine (typed fake activities)', () => {
     tlsProbe: async () => {
       throw new Error('not used');
     },
+    acmeRenewalInfo: async () => {
+      throw new Error('not used');
+    },
+    acmeOrder: async () => {
+      throw new Error('not used');
+    },
+    acmeFinalize: async () => {
+      throw new Error('not used');
+    },
   };
 
   let worker: Worker;

@@ -1,52 +1,22 @@
 import type { Command } from 'commander';
 import { drillLines, statusLines, type BackupStatusReport } from '../../core/backup-status';
-import { follow } from '../follow';
 import type { RunwayClient } from '../lib';
 import { ExitCode } from '../outcome';
-import { actorOf, checkInput, noWorkerYet, printOutcome, readOnlyRun, withClient } from './common';
+import { checkInput, printOutcome, readOnlyRun, startAndFollow, withClient, type StartOptions } from './common';
 
-interface RunOptions {
+interface RunOptions extends StartOptions {
   copy?: string;
-  as?: string;
-  timeout?: string;
-  detach?: boolean;
-  waitLock?: boolean;
-  json?: boolean;
 }
 
 /** `runway backups take <set>`: a copy now. */
-export const take = (set: string, opts: RunOptions, command: Command) => run('backup', { set }, opts, command);
+export const take = (set: string, opts: RunOptions, command: Command) =>
+  startAndFollow('backup', { set }, opts, command);
 /** `runway backups verify <set> [--copy id]`: restore-test a copy (default: the newest). */
 export const verify = (set: string, opts: RunOptions, command: Command) =>
-  run('backupVerify', { set, ...(opts.copy ? { copy: opts.copy } : {}) }, opts, command);
+  startAndFollow('backupVerify', { set, ...(opts.copy ? { copy: opts.copy } : {}) }, opts, command);
 /** `runway drills run <drill> [--copy id]`. */
 export const drill = (name: string, opts: RunOptions, command: Command) =>
-  run('drDrill', { drill: name, ...(opts.copy ? { copy: opts.copy } : {}) }, opts, command);
-
-async function run(runbook: string, fields: object, opts: RunOptions, command: Command): Promise<number> {
-  const input = { ...fields, actor: actorOf(opts), ...(opts.timeout ? { timeout: opts.timeout } : {}) };
-  checkInput(runbook, input);
-  return withClient(command, async (runway) => {
-    const handle = await runway.start(runbook, input, {
-      onUnplanned: noWorkerYet,
-      waitLock: opts.waitLock,
-      onWaiting: (holder) => console.error(`waiting for the lock: ${holder}`),
-    });
-    const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
-    if (opts.detach) {
-      console.log(`started ${handle.workflowId}${link ? `\nrun: ${link}` : ''}`);
-      return ExitCode.Succeeded;
-    }
-    const outcome = opts.json ? await runway.wait(handle) : await follow(runway, handle);
-    if (!opts.json && outcome.report?.result) {
-      for (const [key, value] of Object.entries(outcome.report.result)) {
-        if (value !== undefined && typeof value !== 'object') console.log(`${key}: ${value}`);
-      }
-    }
-    printOutcome(outcome, !!opts.json, link);
-    return outcome.exitCode;
-  });
-}
+  startAndFollow('drDrill', { drill: name, ...(opts.copy ? { copy: opts.copy } : {}) }, opts, command);
 
 /** Runs the read-only `backupStatus` runbook to its end and returns its report (see {@link readOnlyRun}). */
 async function statusReport(runway: RunwayClient, input: { sets?: string[]; drills: number }, within?: string) {

@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
 import { certLines, type CertCheckReport } from '../../core/certs';
 import { ExitCode } from '../outcome';
-import { checkInput, printOutcome, readOnlyRun, withClient } from './common';
+import { InputError } from '../../config';
+import {
+  checkInput,
+  clientConfigOf,
+  printOutcome,
+  readOnlyRun,
+  startAndFollow,
+  withClient,
+  type StartOptions,
+} from './common';
 
 /**
  * `runway certs check [name…]` and `runway certs status [name…]`: a handshake with every endpoint, one line each.
@@ -39,4 +48,30 @@ async function certs(names: string[], opts: Options, command: Command, dueFails:
     if (outcome.exitCode !== ExitCode.Succeeded) return outcome.exitCode;
     return dueFails && due.length ? ExitCode.Failed : ExitCode.Succeeded;
   });
+}
+
+/**
+ * `runway certs renew [name…] [--force]`: renews each named certificate (default: every entry with acme) when due,
+ * one after another — never two at once — each under its lock `cert-renew:<name>`.
+ */
+export async function renew(names: string[], opts: StartOptions & { force?: boolean }, command: Command) {
+  const { full } = clientConfigOf(command);
+  if (names.length === 0) {
+    if (!full) {
+      throw new InputError('name the certificates to renew: this runway.yml has only the temporal section');
+    }
+    names = Object.entries(full.config.certificates)
+      .filter(([, c]) => c.acme)
+      .map(([name]) => name);
+    if (names.length === 0) throw new InputError('no certificate in runway.yml has an acme section to renew it by');
+  }
+  const inputs = names.map((certificate) => ({ certificate, ...(opts.force ? { force: true } : {}) }));
+  for (const input of inputs) checkInput('certRenew', input);
+  let worst: number = ExitCode.Succeeded;
+  for (const input of inputs) {
+    if (inputs.length > 1 && !opts.json) console.log(`— ${input.certificate}`);
+    const code = await startAndFollow('certRenew', input, opts, command);
+    worst = Math.max(worst, code);
+  }
+  return worst;
 }

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { configPath, InputError, loadClientConfig, parseDuration, type ClientConfig } from '../../config';
 import { parseRunInput } from '../../runbooks/registry';
 import { RunwayClient } from '../lib';
-import type { Outcome } from '../outcome';
+import { follow } from '../follow';
+import { ExitCode, type Outcome } from '../outcome';
 import { renderLines } from '../render';
 
 /** The global `--config` option, when given. */
@@ -102,4 +103,47 @@ export async function readOnlyRun(
     console.error(`runway: no answer within ${within}: is a worker polling task queue ${runway.target.taskQueue}?`);
   }
   return outcome;
+}
+
+/** How a run on one subject (a set, a drill, a certificate) is started from the CLI. */
+export interface StartOptions {
+  as?: string;
+  timeout?: string;
+  detach?: boolean;
+  waitLock?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Starts a run about one subject under its lock id and follows it to its end (or prints its id with `--detach`),
+ * printing the report's plain values; returns the exit code.
+ */
+export async function startAndFollow(
+  runbook: string,
+  fields: object,
+  opts: StartOptions,
+  command: Command,
+): Promise<number> {
+  const input = { ...fields, actor: actorOf(opts), ...(opts.timeout ? { timeout: opts.timeout } : {}) };
+  checkInput(runbook, input);
+  return withClient(command, async (runway) => {
+    const handle = await runway.start(runbook, input, {
+      onUnplanned: noWorkerYet,
+      waitLock: opts.waitLock,
+      onWaiting: (holder) => console.error(`waiting for the lock: ${holder}`),
+    });
+    const link = runway.link(handle.workflowId, handle.firstExecutionRunId);
+    if (opts.detach) {
+      console.log(`started ${handle.workflowId}${link ? `\nrun: ${link}` : ''}`);
+      return ExitCode.Succeeded;
+    }
+    const outcome = opts.json ? await runway.wait(handle) : await follow(runway, handle);
+    if (!opts.json && outcome.report?.result) {
+      for (const [key, value] of Object.entries(outcome.report.result)) {
+        if (value !== undefined && typeof value !== 'object') console.log(`${key}: ${value}`);
+      }
+    }
+    printOutcome(outcome, !!opts.json, link);
+    return outcome.exitCode;
+  });
 }
