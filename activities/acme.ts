@@ -153,8 +153,9 @@ export function createAcme(files: HostFiles | undefined) {
       const dir = await directory(settings);
       if (typeof dir.renewalInfo !== 'string') return { offered: false };
       const answer = await get(`${dir.renewalInfo.replace(/\/$/, '')}/${certId}`, agentFor(settings));
-      // A certificate this CA did not issue (or has forgotten): no window, the renew-before decides.
-      if (answer.status === 404) return { offered: true, known: false };
+      // A certificate this CA did not issue (pebble answers 400 for a foreign issuer) or has forgotten: no window,
+      // the renew-before decides.
+      if (answer.status === 404 || answer.status === 400) return { offered: true, known: false };
       if (answer.status >= 500) throw new Error(`HTTP ${answer.status}`);
       if (answer.status !== 200) throw refused(`renewal information for ${certId}: HTTP ${answer.status}`);
       const info = JSON.parse(answer.body) as {
@@ -229,7 +230,8 @@ export function createAcme(files: HostFiles | undefined) {
             );
           });
         }
-        order = await c.waitForValidStatus(order).catch(() => c.getOrder(order));
+        await c.waitForValidStatus(order).catch(() => undefined);
+        order = await c.getOrder({ url: orderUrl } as acme.Order);
       }
       if (order.status === 'invalid') throw refused(`the order ${orderUrl} is invalid`);
       const staged = (path: string) => `${path}.runway-new.${stage.id}`;
@@ -239,7 +241,8 @@ export function createAcme(files: HostFiles | undefined) {
       for (const { host, files } of stage.targets) await io.write(host, staged(files.key), Buffer.from(key), 0o600);
       if (order.status === 'ready') {
         const [, csr] = await acme.crypto.createCsr({ commonName: domains[0], altNames: domains }, key);
-        order = await c.finalizeOrder(order, csr);
+        await c.finalizeOrder(order, csr);
+        order = await c.getOrder({ url: orderUrl } as acme.Order);
       }
       const pem = await c.getCertificate(order);
       const [leaf, ...chain] = acme.crypto.splitPemChain(pem);

@@ -56,8 +56,8 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
   const scope = certificates
     ? { environment: '', certificates: certificatePlans(loaded, certificates, (env) => hostsOf(config, env)) }
     : isBackupInput(runbook, input)
-        ? backupScope(loaded, input, (env) => hostsOf(config, env))
-        : undefined;
+      ? backupScope(loaded, input, (env) => hostsOf(config, env))
+      : undefined;
   if (scope && scope.environment) input.environment = scope.environment;
   const environment = scope && !scope.environment ? undefined : config.environments[input.environment];
   if (!environment && !scope) {

@@ -39,7 +39,7 @@ export function describeCertificate(cert: X509Certificate): ServedCertificate {
     .map((s) => s.trim())
     .filter((s) => s.startsWith('DNS:'))
     .map((s) => s.slice(4));
-  const dn = (text: string) => text.split('\n').filter(Boolean).join(', ');
+  const dn = (text: string | undefined) => (text ?? '').split('\n').filter(Boolean).join(', ');
   return {
     subject: dn(cert.subject),
     sans: names,
