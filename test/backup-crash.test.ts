@@ -1,30 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { WorkflowHandleWithFirstExecutionRunId as RunHandle } from '@temporalio/client';
 import type { Outcome } from '../client/outcome';
-import type { RunReport } from '../core/progress';
 import { startBackupWorld, type BackupWorld } from './support/backup-world';
-import { spawnWorker, waitFor } from './support/harness';
+import { CrashRig, prng, SEED, stepAt } from './support/crash';
+import { waitFor } from './support/harness';
 
 const TRIALS = 5;
-const OUTCOME_TIMEOUT = 60_000;
-const GRPC_NOT_FOUND = 5;
-const SEED = Number(process.env.RUNWAY_CRASH_SEED ?? Date.now() % 2 ** 31);
-
-/** mulberry32: a seeded PRNG, so a failing trial's kill delays can be replayed with RUNWAY_CRASH_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -35,26 +18,18 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
  */
 describe('crash during backup verify and DR drill', () => {
   let w: BackupWorld;
-  let worker: ChildProcess | undefined;
+  let rig: CrashRig;
   const random = prng(SEED);
 
   beforeAll(async () => {
     w = await startBackupWorld('bcrash', { noWorker: true });
-    worker = await spawnWorker(w.world);
+    rig = new CrashRig(w.world, w.runway);
+    await rig.start();
   });
   afterAll(async () => {
-    worker?.kill('SIGKILL');
+    await rig?.kill();
     await w?.stop();
   });
-
-  async function killWorker(): Promise<void> {
-    const child = worker!;
-    worker = undefined;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
 
   const host = (name: string) => w.world.sandbox.hosts.find((h) => h.name === name)!;
   const setDirs = () => ['db-1', 'vault-1'].map((h) => ({ host: h, dir: join(host(h).dir, 'backups', 'app-db') }));
@@ -91,49 +66,11 @@ describe('crash during backup verify and DR drill', () => {
       socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
     });
 
-  /**
-   * Sends the run's next workflow task to the normal queue: the dead worker's sticky queue would hold it for the SDK's
-   * 10 s schedule-to-start timeout first. Production rides that out; 10 trials need not wait 100 s for it.
-   */
-  async function unstick(workflowId: string): Promise<void> {
-    const { client } = w.runway;
-    await client.workflowService
-      .resetStickyTaskQueue({
-        namespace: client.options.namespace,
-        execution: { workflowId },
-      })
-      .catch((err: { code?: number }) => {
-        if (err.code !== GRPC_NOT_FOUND) throw err; // not started yet (so not sticky), or already ended
-      });
-  }
-
-  async function outcomeOf(handle: RunHandle): Promise<Outcome> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no outcome within ${OUTCOME_TIMEOUT} ms`)), OUTCOME_TIMEOUT);
-    });
-    try {
-      return await Promise.race([w.runway.wait(handle), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /** Runs a runbook with the live worker; its outcome and how long it took. */
   async function timed(runbook: string, input: Record<string, unknown>): Promise<[Outcome, number]> {
     const started = Date.now();
-    const outcome = await outcomeOf(await w.runway.start(runbook, input));
+    const outcome = await rig.outcomeOf(await w.runway.start(runbook, input));
     return [outcome, Date.now() - started];
-  }
-
-  /** The step that was running at time `at` (and whether its command re-attached), for the trial's line. */
-  function stepAt(report: RunReport | undefined, at: number): string {
-    const steps = report?.steps ?? [];
-    const step = steps.find((s) => at >= Date.parse(s.startedAt) && (!s.endedAt || at <= Date.parse(s.endedAt)));
-    if (step) return `"${step.name}"${Object.values(step.hosts).some((h) => h.reattached) ? ' (re-attached)' : ''}`;
-    if (!steps.length || at < Date.parse(steps[0].startedAt)) return 'planning';
-    const last = steps[steps.length - 1].endedAt;
-    return last && at > Date.parse(last) ? 'after the last step' : 'between steps';
   }
 
   async function crashTrials(label: string, runbook: string, input: Record<string, unknown>, span: number) {
@@ -141,7 +78,7 @@ describe('crash during backup verify and DR drill', () => {
     for (let trial = 1; trial <= TRIALS; trial++) {
       const before = copies();
       const delay = Math.floor(random() * span);
-      worker ??= await spawnWorker(w.world);
+      await rig.start();
       // Timed from the start request, not from its return (once planned), so a kill can land in planning too.
       const workflowId = `${runbook}:crash-${trial}-${SEED}`;
       const started = Date.now();
@@ -149,11 +86,9 @@ describe('crash during backup verify and DR drill', () => {
       starting.catch(() => undefined);
       await new Promise((r) => setTimeout(r, delay));
       const killedAt = Date.now();
-      await killWorker();
-      await unstick(workflowId);
-      worker = await spawnWorker(w.world);
+      await rig.crash(workflowId);
       const handle = await starting;
-      const outcome = await outcomeOf(handle);
+      const outcome = await rig.outcomeOf(handle);
       runs.push(handle.firstExecutionRunId);
       process.stderr.write(
         `${label} trial ${trial} (seed ${SEED}): killed at ${killedAt - started} ms in ` +

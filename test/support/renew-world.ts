@@ -28,7 +28,7 @@ const BOTH: Entry[] = ['site', 'crash'];
  *   `<dir>/break-once` holds the sha256 of the key in place before;
  * - `stale`: its reload reports success and reloads nothing;
  * - `offline`: its ACME directory is a port nothing listens on; `unvalidated`: its domain resolves nowhere;
- * - `crash` (both LBs): its test command marks `<dir>/testing` and takes 2 s, so a worker can be killed there.
+ * - `crash` (both LBs): its test command takes 2 s, so a worker can be killed between install and reload.
  */
 export interface RenewWorld {
   world: TestWorld;
@@ -131,7 +131,7 @@ export async function startRenewWorld(name: string, options: { noWorker?: boolea
           `  reload) exec ${nginx.reloadCommand} ;;`,
           // break-once holds the sha256 of the key to leave alone: a different (new) key is swapped for a wrong one.
           `  test-breaking) if [ -e "$here/break-once" ] && [ "$(sha256sum < "$2" | cut -c1-64)" != "$(cat "$here/break-once")" ]; then rm -f "$here/break-once"; cp "$here/wrong.key" "$2"; fi; exec ${nginx.testCommand} ;;`,
-          `  test-slow) touch "$here/testing"; sleep 2; exec ${nginx.testCommand} ;;`,
+          `  test-slow) sleep 2; exec ${nginx.testCommand} ;;`,
           '  *) echo "usage: nginx-ctl test|reload|test-breaking <key>|test-slow" >&2; exit 2 ;;',
           'esac',
           '',
