@@ -112,6 +112,14 @@ describe('certificate renewal (pebble, nginx, sshd)', () => {
     const third = await w.served('site');
     expect(new Set(fingerprints(third)).size).toBe(1);
     expect(third[0].serial).not.toBe(after[0].serial);
+
+    // Neither the new key nor the account key is anywhere in the history (payloads decoded).
+    const { events } = await forced.handle.fetchHistory();
+    const texts = JSON.stringify(events)
+      .match(/"[A-Za-z0-9+/=]{40,}"/g)!
+      .map((b) => Buffer.from(b.slice(1, -1), 'base64').toString());
+    expect(texts.some((t) => t.includes('"certificate":"site"'))).toBe(true);
+    expect(texts.filter((t) => /PRIVATE KEY/.test(t))).toEqual([]);
   }, 120_000);
 
   test('a certificate that is not due: nothing changes and no ACME order is placed', async () => {
