@@ -23,7 +23,7 @@ import {
 } from './certs/scripts';
 
 const DAY = 86_400_000;
-const POLL_MS = 1_000;
+const POLL_MS = 250;
 
 /**
  * Renews one certificate when it is due (or forced): what every endpoint serves is checked first, and the CA's

@@ -107,7 +107,8 @@ export function backupScript(files: CertFiles, id: string): string {
 
 /**
  * Moves each staged file over its live file with one rename (atomic on one filesystem), after giving it the live
- * file's owner, and the live file's mode (the key: 0600). Files already moved by an earlier attempt are skipped.
+ * file's owner (and group, when the login user may), and the live file's mode (the key: 0600). Files already moved
+ * by an earlier attempt are skipped.
  */
 export function installScript(files: CertFiles, id: string): string {
   return [
@@ -120,7 +121,9 @@ export function installScript(files: CertFiles, id: string): string {
           : `if [ -e ${quote(f)} ]; then chmod --reference=${quote(f)} ${quote(r.staged)}; fi`;
       return [
         `if [ -e ${quote(r.staged)} ]; then`,
-        `  if [ -e ${quote(f)} ]; then chown --reference=${quote(f)} ${quote(r.staged)}; fi`,
+        // The owner is kept (the preflight checked it can be); the group too, where the login user may set it.
+        `  if [ -e ${quote(f)} ]; then chown "$(stat -c %u ${quote(f)})" ${quote(r.staged)}; ` +
+          `chgrp "$(stat -c %g ${quote(f)})" ${quote(r.staged)} 2>/dev/null || true; fi`,
         `  ${mode}`,
         `  mv -f ${quote(r.staged)} ${quote(f)}`,
         `elif [ ! -e ${quote(r.backup)} ] && [ ! -e ${quote(r.absent)} ]; then`,
