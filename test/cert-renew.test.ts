@@ -122,71 +122,64 @@ describe('certificate renewal (pebble, nginx, sshd)', () => {
     expect(texts.filter((t) => /PRIVATE KEY/.test(t))).toEqual([]);
   }, 120_000);
 
+  /**
+   * Renews `e` and returns the outcome, after checking that the entry's files and served certificate are what they
+   * were before, and that nothing of the run (staged files, backups, challenge files) is left.
+   */
+  async function renewLeavingAlone(
+    e: Entry,
+  ): Promise<{ outcome: Outcome; handle: WorkflowHandle; served: ServedCertificate }> {
+    const [served] = await w.served(e);
+    const before = files(e);
+    const { outcome, handle } = await renew(e);
+    expect(files(e)).toEqual(before);
+    expect((await w.served(e))[0].fingerprint).toBe(served.fingerprint);
+    expect(leftovers()).toEqual([]);
+    expect(challenges()).toEqual([]);
+    return { outcome, handle, served };
+  }
+  const failedWith = (outcome: Outcome, message: RegExp) => {
+    expect([outcome.status, outcome.message]).toEqual(['failed', expect.stringMatching(message)]);
+  };
+  const installUndone = (outcome: Outcome) =>
+    expect(outcome.report?.steps.find((s) => s.name.startsWith('install on'))?.status).toBe('undone');
+
   test('a certificate that is not due: nothing changes and no ACME order is placed', async () => {
-    const [served] = await w.served('fresh');
-    const before = files('fresh');
-    const { outcome, handle } = await renew('fresh');
+    const { outcome, handle } = await renewLeavingAlone('fresh');
     expect([outcome.status, outcome.message]).toEqual(['succeeded', expect.any(String)]);
     expect(outcome.report?.result).toMatchObject({ renewed: false, due: false });
     expect(String(outcome.report?.result?.why)).toMatch(/^not due: 79\.\d days left, renew 30 days before/);
     expect((await activities(handle)).types.filter((t) => t.startsWith('acme') && t !== 'acmeRenewalInfo')).toEqual([]);
-    expect(files('fresh')).toEqual(before);
-    expect((await w.served('fresh'))[0].fingerprint).toBe(served.fingerprint);
   }, 60_000);
 
   test('ACME unreachable: retried, then failed; no file changed, the old certificate still served', async () => {
-    const [served] = await w.served('offline');
-    const before = files('offline');
-    const { outcome, handle } = await renew('offline');
-    expect([outcome.status, outcome.message]).toEqual(['failed', expect.any(String)]);
-    expect(outcome.message).toMatch(/cannot reach the ACME directory https:\/\/127\.0\.0\.1:\d+\/dir: ECONNREFUSED/);
+    const { outcome, handle } = await renewLeavingAlone('offline');
+    failedWith(outcome, /cannot reach the ACME directory https:\/\/127\.0\.0\.1:\d+\/dir: ECONNREFUSED/);
     expect((await activities(handle)).maxAttempt).toBeGreaterThan(1);
-    expect(files('offline')).toEqual(before);
-    expect((await w.served('offline'))[0].fingerprint).toBe(served.fingerprint);
-    expect(leftovers()).toEqual([]);
   }, 120_000);
 
   test('a failing challenge: ordered again, then failed; no file changed, challenge files removed', async () => {
-    const [served] = await w.served('unvalidated');
-    const before = files('unvalidated');
-    const { outcome, handle } = await renew('unvalidated');
-    expect([outcome.status, outcome.message]).toEqual(['failed', expect.any(String)]);
-    expect(outcome.message).toMatch(/the http-01 challenge for nowhere\.site\.test failed/);
+    const { outcome, handle } = await renewLeavingAlone('unvalidated');
+    failedWith(outcome, /the http-01 challenge for nowhere\.site\.test failed/);
     expect((await activities(handle)).types.filter((t) => t === 'acmeOrder')).toHaveLength(2);
-    expect(files('unvalidated')).toEqual(before);
-    expect((await w.served('unvalidated'))[0].fingerprint).toBe(served.fingerprint);
-    expect(challenges()).toEqual([]);
-    expect(leftovers()).toEqual([]);
   }, 120_000);
 
   test('a key mismatch refused by nginx -t: the old files are put back and proven served', async () => {
-    const [served] = await w.served('broken');
-    const before = files('broken');
     writeFileSync(join(w.hostDir(1), 'break-once'), sha(w.file(1, 'broken', 'key')));
-    const { outcome } = await renew('broken');
-    expect([outcome.status, outcome.message]).toEqual(['failed', expect.any(String)]);
-    expect(outcome.message).toMatch(/lb-1: the test command refused the new files: .*key values mismatch/);
-    const steps = outcome.report?.steps ?? [];
-    expect(steps.find((s) => s.name.startsWith('install on'))?.status).toBe('undone');
-    expect(files('broken')).toEqual(before);
-    expect((await w.served('broken'))[0].fingerprint).toBe(served.fingerprint);
-    expect(leftovers()).toEqual([]);
+    const { outcome } = await renewLeavingAlone('broken');
+    failedWith(outcome, /lb-1: the test command refused the new files: .*key values mismatch/);
+    installUndone(outcome);
   }, 120_000);
 
   test('a reload that reports success but leaves the old certificate served: noticed on the wire, rolled back', async () => {
-    const [served] = await w.served('stale');
-    const before = files('stale');
-    const { outcome } = await renew('stale');
-    expect([outcome.status, outcome.message]).toEqual(['failed', expect.any(String)]);
-    expect(outcome.message).toMatch(
+    const { outcome, served } = await renewLeavingAlone('stale');
+    failedWith(
+      outcome,
       new RegExp(
         `the new certificate \\(serial \\w+\\) is not served 4 s after the reload: lb-1:${w.port.stale} serves serial ${served.serial}`,
       ),
     );
-    expect(outcome.report?.steps.find((s) => s.name.startsWith('install on'))?.status).toBe('undone');
-    expect(files('stale')).toEqual(before);
-    expect((await w.served('stale'))[0].fingerprint).toBe(served.fingerprint);
-    expect(leftovers()).toEqual([]);
+    installUndone(outcome);
   }, 120_000);
 
   test('bad input: one line, exit 2, nothing changed', async () => {
