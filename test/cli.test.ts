@@ -69,7 +69,7 @@ describe('runway CLI', () => {
     const badRunbook = await cli('run', 'deploy-everything', '--input', '{}');
     expect(badRunbook.code).toBe(2);
     expect(badRunbook.stderr).toContain(
-      'unknown runbook "deploy-everything" (known: backup, backupStatus, backupVerify, certCheck, deploy, deployBlueGreen, deployRolling, drDrill, exec, rollback, steps)',
+      'unknown runbook "deploy-everything" (known: backup, backupStatus, backupVerify, certCheck, certRenew, deploy, deployBlueGreen, deployRolling, drDrill, exec, rollback, steps)',
     );
   });
 

@@ -13,6 +13,7 @@ describe('the runbook registry', () => {
       'backupStatus',
       'backupVerify',
       'certCheck',
+      'certRenew',
       'deploy',
       'deployBlueGreen',
       'deployRolling',
