@@ -122,6 +122,20 @@ export const AuditSchema = z.strictObject({
     .describe('JSON-lines log of every DR drill (RTO, RPO, objectives) on the worker machine'),
 });
 
+/** The worker's Prometheus endpoint: off unless `listen` is given (`runway dev` and the demo turn it on). */
+export const MetricsSchema = z.strictObject({
+  listen: z
+    .string()
+    .regex(
+      /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):\d{1,5}$/,
+      'expected address:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to be scraped from other machines)',
+    )
+    .describe('where the worker serves /metrics for Prometheus'),
+});
+
+/** Where `runway dev` and the demo serve the worker's metrics when the config does not say. */
+export const DEV_METRICS_LISTEN = '127.0.0.1:9464';
+
 export const RunwayConfigSchema = z.strictObject({
   temporal: TemporalSchema,
   ssh: SshSchema,
@@ -133,6 +147,7 @@ export const RunwayConfigSchema = z.strictObject({
   schedules: SchedulesSchema.prefault({}),
   notify: NotifySchema.prefault({}),
   audit: AuditSchema.prefault({}),
+  metrics: MetricsSchema.optional(),
 });
 
 /** What a client needs when the worker holds the rest: where Temporal is. */

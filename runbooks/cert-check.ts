@@ -3,7 +3,7 @@ import { judgeCertificate, type CertCheckReport } from '../core/certs';
 import { checkFailed } from '../core/failures';
 import { defineRunbook, runbook } from '../workflows';
 import { now } from '../workflows/time';
-import { handshakeAll } from './certs/handshake';
+import { handshakeAll, recordServed } from './certs/handshake';
 
 /**
  * Proves what is served: a TLS handshake from the worker with every endpoint of every certificate (or the named
@@ -24,7 +24,7 @@ export const certCheck = defineRunbook(
           const endpoints = await rb.step(`handshake ${entry.name} (${entry.endpoints.length})`, () =>
             handshakeAll(rb, entry),
           );
-          return judgeCertificate(
+          const judged = judgeCertificate(
             {
               name: entry.name,
               environment: entry.environment,
@@ -34,6 +34,8 @@ export const certCheck = defineRunbook(
             endpoints,
             at,
           );
+          recordServed(judged);
+          return judged;
         }),
       );
       const problems = certificates.flatMap((c) => c.problems);

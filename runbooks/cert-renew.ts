@@ -9,7 +9,7 @@ import { defineRunbook, runbook, type Runbook } from '../workflows';
 import { hostActivities } from '../workflows/proxies';
 import { now } from '../workflows/time';
 import { onHost } from './backup/copies';
-import { handshakeAll } from './certs/handshake';
+import { handshakeAll, recordServed } from './certs/handshake';
 import {
   backupScript,
   discardRunFilesScript,
@@ -150,6 +150,9 @@ export const certRenew = defineRunbook(
       await rb.step('reload', () => rb.on(hosts).run(reload));
       const expected = entry.endpoints.map(() => ({ served: issued }));
       const after = await proveServed(rb, entry, expected, verifyTimeout, 'the new certificate');
+      recordServed(
+        judgeCertificate({ name: entry.name, environment: entry.environment, domains, renewBefore }, after, now()),
+      );
       const lifetime = Date.parse(issued.notAfter) - Date.parse(issued.notBefore);
       const renewBeforeMs = typeof renewBefore === 'number' ? renewBefore : renewBefore.fraction * lifetime;
       if (Date.parse(issued.notAfter) - Date.parse(now()) <= renewBeforeMs) {

@@ -33,6 +33,8 @@ export const TEST_NEEDS: Need[] = [
   { command: 'psql', pkg: 'postgresql-client' },
   { command: 'pg_dump', pkg: 'postgresql-client' },
   { command: 'pg_restore', pkg: 'postgresql-client' },
+  { command: 'prometheus', pkg: 'prometheus' },
+  { command: 'promtool', pkg: 'prometheus' },
 ];
 
 function executable(path: string): boolean {

@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { temporalTarget } from '../config';
+import { loadConfig, temporalTarget } from '../config';
 import { installRuntime } from './runtime';
 import { ensureSearchAttributes } from './search-attributes';
 import { createRunwayWorker } from './worker';
@@ -14,11 +14,13 @@ export type Say = (line: string) => void;
  */
 export async function runWorker(
   configFile: string,
-  options: { registerAttributes: boolean; say?: Say },
+  options: { registerAttributes: boolean; say?: Say; metricsListen?: string },
 ): Promise<void> {
   const say = options.say ?? ((line) => console.log(line));
-  installRuntime();
+  const metricsListen = options.metricsListen ?? loadConfig(configFile).config.metrics?.listen;
+  installRuntime({ metricsListen });
   const { worker, pool, loaded } = await createRunwayWorker({ configFile });
+  if (metricsListen) say(`metrics on http://${metricsListen}/metrics`);
   const target = temporalTarget(loaded.config.temporal);
   if (options.registerAttributes) {
     const connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey });

@@ -2,6 +2,8 @@ import { hostActivities } from './proxies';
 import { Remote, type CommandRunner } from './command';
 import { invalidInput as invalid } from '../core/failures';
 import { batches, mapLimit } from './pool';
+import { metrics } from './metrics';
+import { now } from './time';
 import type { Run } from './run';
 import type { StepOptions, Saga } from './saga';
 import type {
@@ -111,10 +113,17 @@ export class Runbook<I = Record<string, unknown>> {
       `✋ approval needed for "${name}": \`${command}\` (approvers: ${policy.approvers.join(', ')})`,
     );
     this.run.setStatus('awaiting-approval');
-    await this.saga.step(`approval: ${name}`, async () => {
-      const decision = await this.run.gates.gate(name, policy.approvers, policy.timeout);
-      this.run.notifier?.reply(`👍 "${name}" approved by ${decision.by}`);
-    });
+    const labels = this.run.metricLabels;
+    metrics.set('gateTimeout', policy.timeout / 1000, labels);
+    metrics.set('gateWaitingSince', Date.parse(now()) / 1000, labels);
+    try {
+      await this.saga.step(`approval: ${name}`, async () => {
+        const decision = await this.run.gates.gate(name, policy.approvers, policy.timeout);
+        this.run.notifier?.reply(`👍 "${name}" approved by ${decision.by}`);
+      });
+    } finally {
+      metrics.set('gateWaitingSince', 0, labels);
+    }
     this.run.setStatus('running');
   }
 

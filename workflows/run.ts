@@ -18,7 +18,9 @@ import { runUrl } from '../core/names';
 import { runAttributes } from '../core/search-attributes';
 import { runMessage } from '../core/slack-message';
 import { now } from './time';
+import { metrics } from './metrics';
 import type { Plan } from '../core/plan';
+import type { StepProgress } from './progress';
 
 /** The patch that added Slack hand-over and the audit line at the end of every run. */
 export const RUN_END_RECORDS = 'run-end-records';
@@ -40,6 +42,8 @@ export class Run {
   readonly gates: Gatekeeper;
   notifier?: Notifier;
   private windowMs = 0;
+  private counted = false;
+  private wasPlanned = false;
 
   constructor(runbook: string, input: unknown) {
     const info = workflowInfo();
@@ -68,7 +72,38 @@ export class Run {
       this.notifier = new Notifier(channel, () => runMessage(progress));
       this.windowMs = plan.notify!.slack!.deliveryWindow;
     }
+    this.wasPlanned = true;
     this.setStatus('running');
+    this.countStart();
+  }
+
+  /**
+   * Metric labels of this run, all bounded: names the plan found in config. A run refused before its plan (an unknown
+   * environment, a typo'd service) is labelled by its runbook only — never by what its caller typed.
+   */
+  get metricLabels(): Record<string, string> {
+    const { runbook, environment, labels } = this.progress;
+    if (!this.wasPlanned) return { runbook, environment: '', service: '' };
+    return { runbook, environment, service: labels.service ?? '' };
+  }
+
+  private countStart(): void {
+    if (this.counted) return;
+    this.counted = true;
+    metrics.count('runsStarted', this.metricLabels);
+  }
+
+  /** A saga step ended: counted by outcome, timed. */
+  stepEnded(step: StepProgress): void {
+    if (step.status !== 'succeeded' && step.status !== 'failed') return;
+    const { runbook } = this.progress;
+    metrics.count('steps', { runbook, outcome: step.status });
+    if (step.endedAt) metrics.observe('stepDuration', seconds(step.startedAt, step.endedAt), { runbook });
+  }
+
+  /** A rollback ran: complete, or not (then the run ends `rollback-incomplete`). */
+  rolledBack(complete: boolean): void {
+    metrics.count('rollbacks', { ...this.metricLabels, complete: String(complete) });
   }
 
   setStatus(status: RunStatus): void {
@@ -88,6 +123,13 @@ export class Run {
     progress.endedAt = now();
     progress.error = why;
     this.setStatus(status);
+    this.countStart();
+    metrics.count('runsEnded', { ...this.metricLabels, outcome: status });
+    metrics.observe('runDuration', seconds(progress.startedAt, progress.endedAt), {
+      runbook: progress.runbook,
+      environment: this.metricLabels.environment,
+      outcome: status,
+    });
     // Runs recorded before runs were announced and audited at their end replay without these two activities.
     if (patched(RUN_END_RECORDS)) await this.record(status, why);
     if (status === 'succeeded') return progress;
@@ -135,6 +177,7 @@ export class Run {
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
     this.progress.notifications = { undelivered, retriedBy: workflowId };
+    metrics.count('slackUndelivered', { runbook: this.progress.runbook }, undelivered.length);
   }
 }
 
@@ -145,6 +188,8 @@ export function rollbackSummary(progress: RunProgress): string {
   if (failedUndos.length > 0) return `; rollback INCOMPLETE: undo of ${failedUndos.join(', ')} failed — needs a human`;
   return undone > 0 ? `; rolled back ${undone} step${undone === 1 ? '' : 's'}` : '';
 }
+
+const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
 
 function stringField(input: unknown, key: string): string | undefined {
   const value = (input as Record<string, unknown> | null)?.[key];

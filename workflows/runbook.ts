@@ -32,7 +32,11 @@ export async function runbook<I extends RunInput>(
     return closing(run, isCancellation(err) ? 'cancelled' : 'invalid', describeError(err));
   }
   run.planned(plan);
-  const saga = new Saga(run.progress.steps, () => run.notifier?.changed());
+  const saga = new Saga(
+    run.progress.steps,
+    () => run.notifier?.changed(),
+    (step) => run.stepEnded(step),
+  );
   const rb = new Runbook<I>(plan as typeof plan & { input: I }, saga, run);
   const deadline = (plan.input as Partial<RunInput>).timeoutMs;
   try {
@@ -55,7 +59,9 @@ export async function runbook<I extends RunInput>(
           : describeError(err);
     run.notifier?.reply(`❌ ${name} ${status}: ${why} — rolling back`);
     run.setStatus('rolling-back');
+    const rollingBack = saga.hasUndos;
     const complete = await saga.compensate();
+    if (rollingBack) run.rolledBack(complete);
     run.notifier?.reply(
       complete
         ? `↩️ rolled back${rollbackSummary(run.progress).replace(/^; rolled back/, '')}`

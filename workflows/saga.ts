@@ -42,6 +42,7 @@ export class Saga {
   constructor(
     private readonly steps: StepProgress[],
     private readonly changed: () => void = () => undefined,
+    private readonly ended: (step: StepProgress) => void = () => undefined,
   ) {}
 
   /** Where a command started now reports: the innermost running step or undo, else a step of its own. */
@@ -76,6 +77,7 @@ export class Saga {
       record.endedAt = now();
       this.active.splice(this.active.indexOf(record), 1);
       this.changed();
+      this.ended(record);
     }
   }
 

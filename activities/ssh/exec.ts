@@ -4,6 +4,7 @@ import { decodeTail, journalKey, parseAnswer } from './journal';
 import { execScript, killScript, secretsFile } from './scripts';
 import { resolveSecret } from '../../config/secret';
 import { PermanentSshError, transport, type SshPool } from './pool';
+import { countInActivity } from '../metrics';
 
 /** What the exec activity needs: the pool, the longest a command may run, and the tail size. */
 export interface ExecDeps {
@@ -67,6 +68,7 @@ export function createExec(deps: ExecDeps) {
           'JournalUnwritable',
         );
       }
+      countInActivity('hostCommands', { host: host.name, outcome: header.exitCode === 0 ? 'ok' : 'exit-nonzero' });
       return {
         host: host.name,
         exitCode: header.exitCode,
@@ -78,6 +80,7 @@ export function createExec(deps: ExecDeps) {
         reattached: header.mode === 'attached',
       };
     } catch (err) {
+      countInActivity('hostCommands', { host: host.name, outcome: 'error' });
       if (err instanceof PermanentSshError) throw ApplicationFailure.nonRetryable(err.message, err.type);
       // Only a real cancellation or our own time limit kills the command; a timeout or shutdown of this worker
       // leaves it running so the next attempt re-attaches instead of starting it again.

@@ -6,6 +6,7 @@ import { resolveSecret } from '../../config';
 import { HostKeyError, KnownHosts, UnknownHostError } from './known-hosts';
 import { pruneScript } from './scripts';
 import { Semaphore } from './semaphore';
+import { countInActivity } from '../metrics';
 
 /** A command's raw answer: exit code (undefined when the connection broke first) and whole stdout/stderr. */
 export interface RawAnswer {
@@ -92,7 +93,11 @@ export class SshPool {
       ready: this.connect(host, forget),
       channels: new Semaphore(this.ssh.maxChannelsPerHost),
     };
-    connection.ready.catch(forget);
+    connection.ready.catch((err: Error) => {
+      forget();
+      const refused = err instanceof PermanentSshError && err.type === 'HostKeyRejected';
+      countInActivity(refused ? 'hostKeyRefusals' : 'sshConnectionFailures', { host: host.name });
+    });
     this.connections.set(id, connection);
     return connection;
   }

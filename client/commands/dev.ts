@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, temporalTarget } from '../../config';
+import { DEV_METRICS_LISTEN, loadConfig, temporalTarget } from '../../config';
 import { installRuntime, runWorker } from '../../worker';
 import { ExitCode } from '../outcome';
 import { configFileOf } from './common';
@@ -8,7 +8,8 @@ import { configFileOf } from './common';
 export async function dev(_opts: unknown, command: Command): Promise<number> {
   const configFile = configFileOf(command);
   const loaded = loadConfig(configFile);
-  installRuntime();
+  const metricsListen = loaded.config.metrics?.listen ?? DEV_METRICS_LISTEN;
+  installRuntime({ metricsListen });
   // The dev server comes with the sandbox tooling, which a worker image need not ship.
   const { startEmbedded } = await import('../../sandbox/dev-server');
   const server = await startEmbedded(loaded.config.temporal);
@@ -17,7 +18,7 @@ export async function dev(_opts: unknown, command: Command): Promise<number> {
     server ? `Temporal dev server on ${server.address} — Web UI ${server.uiUrl}` : `Temporal at ${target.address}`,
   );
   try {
-    await runWorker(configFile, { registerAttributes: !server });
+    await runWorker(configFile, { registerAttributes: !server, metricsListen });
     return ExitCode.Succeeded;
   } finally {
     await server?.stop();

@@ -1,0 +1,129 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunwayClient } from '../client/lib';
+import { METRIC } from '../core/metrics';
+import { freePort } from '../sandbox/process';
+import { startPrometheus, type SandboxPrometheus } from '../sandbox/prometheus';
+import { connectClient, spawnWorker, startWorld, waitFor, type TestWorld } from './support/harness';
+
+/** TCP ports a process listens on: its socket inodes matched against the kernel's LISTEN table. */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set(
+    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
+    readFileSync(table, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols.length > 9 && cols[3] === '0A' && inodes.has(cols[9]))
+      .map((cols) => parseInt(cols[1].split(':')[1], 16)),
+  );
+}
+
+/**
+ * The worker's Prometheus endpoint, scraped by a real Prometheus while runs succeed, fail, roll back and are refused:
+ * Runway's counters match the runs made (by outcome, with bounded labels), host commands and steps are counted, the
+ * SDK's own metrics are served beside them — and a worker without `metrics.listen` opens no port at all.
+ */
+describe('worker metrics, scraped by Prometheus', () => {
+  let world: TestWorld;
+  let plain: TestWorld;
+  let worker: ChildProcess;
+  let quiet: ChildProcess;
+  let runway: RunwayClient;
+  let prometheus: SandboxPrometheus;
+  let port: number;
+  const dir = mkdtempSync(join(tmpdir(), 'runway-prometheus-'));
+
+  beforeAll(async () => {
+    port = await freePort();
+    world = await startWorld('metrics', 1, { extra: `metrics: { listen: 127.0.0.1:${port} }\n` });
+    plain = await startWorld('nometrics', 1);
+    [worker, quiet] = await Promise.all([spawnWorker(world), spawnWorker(plain)]);
+    runway = await connectClient(world);
+    prometheus = await startPrometheus({ dir, targets: [`127.0.0.1:${port}`] });
+  }, 120_000);
+  afterAll(async () => {
+    await runway?.close();
+    worker?.kill('SIGKILL');
+    quiet?.kill('SIGKILL');
+    await prometheus?.stop();
+    await Promise.all([world?.stop(), plain?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a worker with metrics off opens no port; one with metrics on listens only where configured', () => {
+    expect(listeningPorts(quiet.pid!)).toEqual([]);
+    expect(listeningPorts(worker.pid!)).toEqual([port]);
+  });
+
+  test('run counters match the runs made, by outcome, and every label is bounded', async () => {
+    const run = async (runbook: string, input: Record<string, unknown>) =>
+      (await runway.wait(await runway.start(runbook, input))).status;
+    const statuses = [
+      await run('exec', { environment: 'test', command: 'true' }),
+      await run('exec', { environment: 'test', command: 'true' }),
+      await run('exec', { environment: 'test', command: 'true' }),
+      await run('exec', { environment: 'test', command: 'false' }),
+      await run('steps', {
+        environment: 'test',
+        steps: [
+          { name: 'make', run: 'true', undo: 'true' },
+          { name: 'break', run: 'false' },
+        ],
+      }),
+    ];
+    expect(statuses).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed', 'failed']);
+    // Started as the Temporal CLI would, refused by the worker's plan: counted, labelled by runbook only.
+    const refused = await runway.client.workflow.start('exec', {
+      taskQueue: world.taskQueue,
+      workflowId: `exec:refused-${Date.now()}`,
+      args: [{ environment: 'no-such-env', command: 'true' }],
+    });
+    await expect(refused.result()).rejects.toThrow();
+    const ended = await waitFor(
+      'Prometheus to scrape all 6 ended runs',
+      async () => {
+        const rows = await prometheus.query(`sum by (outcome) (${METRIC.runsEnded}_total)`);
+        const total = rows.reduce((n, r) => n + r.value, 0);
+        return total === 6 && rows;
+      },
+      30_000,
+    );
+    const byOutcome = Object.fromEntries(ended.map((r) => [r.metric.outcome, r.value]));
+    expect(byOutcome).toEqual({ succeeded: 3, failed: 2, invalid: 1 });
+    const started = await prometheus.query(`sum by (runbook, environment) (${METRIC.runsStarted}_total)`);
+    expect(
+      Object.fromEntries(started.map((r) => [`${r.metric.runbook}/${r.metric.environment ?? ''}`, r.value])),
+    ).toEqual({ 'exec/test': 4, 'steps/test': 1, 'exec/': 1 });
+
+    const rollbacks = await prometheus.query(`sum by (runbook, complete) (${METRIC.rollbacks}_total)`);
+    expect(rollbacks.map((r) => [r.metric.runbook, r.metric.complete, r.value])).toEqual([['steps', 'true', 1]]);
+    const commands = await prometheus.query(`sum by (outcome) (${METRIC.hostCommands}_total)`);
+    expect(Object.fromEntries(commands.map((r) => [r.metric.outcome, r.value]))).toMatchObject({
+      ok: expect.any(Number),
+      'exit-nonzero': 2,
+    });
+    const steps = await prometheus.query(`sum by (outcome) (${METRIC.steps}_total)`);
+    expect(Object.fromEntries(steps.map((r) => [r.metric.outcome, r.value])).failed).toBeGreaterThanOrEqual(2);
+    const durations = await prometheus.query(`sum(${METRIC.runDuration}_count)`);
+    expect(durations[0].value).toBe(6);
+
+    // The SDK's own metrics come through the same endpoint.
+    const sdk = await prometheus.query('count({__name__=~"temporal_.+"})');
+    expect(sdk[0].value).toBeGreaterThan(10);
+    // No label value anywhere is a run id, a version or what a caller typed.
+    const series = await prometheus.query('{__name__=~"runway_.+"}');
+    const values = series.flatMap((s) => Object.values(s.metric));
+    expect(values.filter((v) => /no-such-env|[0-9a-f]{8}-[0-9a-f]{4}-/.test(v))).toEqual([]);
+  }, 180_000);
+});
