@@ -10,6 +10,7 @@ import {
 } from '@temporalio/client';
 import { buildPlan } from '../activities/plan';
 import { InputError, loadClientConfig, temporalTarget, type ClientConfig, type LoadedConfig } from '../config';
+import { runSummaryLine } from '../core/run-summary';
 import { APPROVE_UPDATE, lockId, PROGRESS_QUERY, REJECT_UPDATE, runUrl, subjectRunId } from '../core/names';
 import type { Approval, Decision, RunProgress, RunReport } from '../core/progress';
 import { runAttributes, STATUS } from '../core/search-attributes';
@@ -121,6 +122,7 @@ export class RunwayClient {
           args: [input],
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: attributes,
+          staticSummary: runSummaryLine(runbook, parsed),
         });
         await this.verdict(handle, options.verdictMs ?? PLAN_VERDICT_MS, options.onUnplanned);
         return handle;

@@ -36,3 +36,17 @@ export function markdownSummary(outcome: Outcome, link?: string): string {
   if (link ?? report?.url) lines.push('', `[The run in Temporal](${link ?? report?.url})`);
   return lines.join('\n') + '\n';
 }
+
+/**
+ * A run's one-line summary, as the Temporal Web UI shows it beside the workflow id: runbook, service and version (or
+ * the set, drill or certificate), environment, actor — `deploy api 1.4.2 → production · by alice`.
+ */
+export function runSummaryLine(runbook: string, input: Record<string, unknown>): string {
+  const text = (key: string) => (typeof input[key] === 'string' ? (input[key] as string) : undefined);
+  const subject = [text('service'), text('version'), text('set'), text('drill'), text('certificate')].filter(Boolean);
+  const names = Array.isArray(input.names) ? (input.names as unknown[]).filter((n) => typeof n === 'string') : [];
+  const what = [runbook, ...subject, ...names].join(' ');
+  const where = text('environment') ? ` → ${text('environment')}` : '';
+  const who = text('actor') ? ` · by ${text('actor')}` : '';
+  return `${what}${where}${who}`.slice(0, 200);
+}

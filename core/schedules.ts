@@ -9,6 +9,7 @@ import type {
   ScheduleSpec,
 } from '../config';
 import { subjectRunId } from './names';
+import { runSummaryLine } from './run-summary';
 import { runAttributes } from './search-attributes';
 
 /**
@@ -25,7 +26,7 @@ export const SCHEDULE_ACTOR = 'schedule';
 export const RENEW_STAGGER_MS = 120_000;
 
 /** Bumped when the way a schedule is built changes, so the next apply updates every schedule. */
-const FINGERPRINT_VERSION = 1;
+const FINGERPRINT_VERSION = 2;
 
 /** One schedule as the config defines it. */
 export interface DesiredSchedule {
@@ -173,6 +174,7 @@ export function scheduleOptions(
       taskQueue: d.taskQueue,
       memo,
       typedSearchAttributes: runAttributes({ runbook: d.workflowType, status, environment: d.environment }),
+      staticSummary: runSummaryLine(d.workflowType, { ...d.input, environment: d.environment }),
     },
     policies: { overlap: 'SKIP', catchupWindow: d.catchupWindow },
     state: { paused: d.paused },

@@ -53,9 +53,11 @@ export const backupStatus = defineRunbook(
         }),
       );
       const chosen = new Set((rb.plan.backups ?? []).map((s) => s.name));
-      const drills = (await records.drillHistory({ limit: rb.input.drills })).filter(
-        (d) => !rb.input.sets?.length || chosen.has(d.set),
-      );
+      const drills = (
+        await records.drillHistory.executeWithOptions({ summary: 'drill log: last drills' }, [
+          { limit: rb.input.drills },
+        ])
+      ).filter((d) => !rb.input.sets?.length || chosen.has(d.set));
       const problems = [...sets.flatMap((s) => s.problems), ...drillProblems(drills)];
       const report: BackupStatusReport = { at, sets, drills, problems, ok: problems.length === 0 };
       rb.result(report as unknown as Record<string, unknown>);

@@ -88,7 +88,11 @@ export const certRenew = defineRunbook(
       );
       const certId = before[0].served!.certId;
       const info = certId
-        ? await rb.step('renewal information', () => activities.acmeRenewalInfo({ settings, certId }))
+        ? await rb.step('renewal information', () =>
+            activities.acmeRenewalInfo.executeWithOptions({ summary: `ACME renewal information · ${entry.name}` }, [
+              { settings, certId },
+            ]),
+          )
         : undefined;
       const decision = renewalDecision(judged, info?.window, now(), rb.input.force);
       rb.result({
@@ -189,7 +193,9 @@ async function obtain(rb: Runbook<CertRenewInput>, entry: CertificatePlan, o: Ob
   for (let attempt = 1; ; attempt++) {
     const suffix = attempt > 1 ? ` (attempt ${attempt})` : '';
     const order = await rb.step(`order ${domains.join(', ')}${suffix}`, () =>
-      activities.acmeOrder({ settings: o.settings, domains, replaces: o.replaces }),
+      activities.acmeOrder.executeWithOptions({ summary: `ACME order ${domains.join(', ')}` }, [
+        { settings: o.settings, domains, replaces: o.replaces },
+      ]),
     );
     o.tokens.push(...order.challenges.map((c) => c.token));
     if (order.challenges.length) {
@@ -199,13 +205,15 @@ async function obtain(rb: Runbook<CertRenewInput>, entry: CertificatePlan, o: Ob
     }
     try {
       return await rb.step(`validate and finalize${suffix}`, () =>
-        activities.acmeFinalize({
-          settings: o.settings,
-          order: order.url,
-          account: order.account,
-          domains,
-          stage: { id: o.id, targets: entry.install! },
-        }),
+        activities.acmeFinalize.executeWithOptions({ summary: `ACME validate and finalize · ${entry.name}` }, [
+          {
+            settings: o.settings,
+            order: order.url,
+            account: order.account,
+            domains,
+            stage: { id: o.id, targets: entry.install! },
+          },
+        ]),
       );
     } catch (err) {
       const type = (err as { cause?: { type?: string } }).cause?.type;

@@ -175,7 +175,7 @@ export const drDrill = defineRunbook(
 /** Appends the drill to the drill log; a log that cannot be written does not change the drill's outcome. */
 async function logDrill(record: DrillRecord): Promise<void> {
   try {
-    await records.drillLog(record);
+    await records.drillLog.executeWithOptions({ summary: `drill log · ${record.drill}` }, [record]);
   } catch {
     // the run's result and Slack still carry the record
   }

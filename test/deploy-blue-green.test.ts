@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { startLoad } from '../sandbox/load';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
 import { blueGreenState } from './support/host-state';
@@ -24,8 +26,36 @@ describe('blue-green deploy', () => {
   const served = async () => (await (await fetch(w.nginx.url)).text()).trim();
 
   it('a first deploy starts the blue slot and sends traffic to it', async () => {
-    const outcome = await deploy('1.0.0');
+    await w.build('1.0.0');
+    const handle = await w.runway.start('deploy', {
+      environment: 'test',
+      service: 'app',
+      version: '1.0.0',
+      actor: 'ci',
+    });
+    const outcome = await w.runway.wait(handle);
     expect(outcome.message).toBe('deploy succeeded');
+    // The Web UI's words: the run's summary, its current details, and a summary on every activity naming step and host.
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe('deploy app 1.0.0 → test · by ci');
+    const metadata = await handle.query(workflowMetadataQuery);
+    expect(metadata.currentDetails).toBe('**succeeded**');
+    const { events } = await handle.fetchHistory();
+    const scheduled = (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+    const summaries = scheduled.map((e) => {
+      const payload = e.userMetadata?.summary;
+      return `${e.activityTaskScheduledEventAttributes!.activityType!.name}: ${payload ? defaultPayloadConverter.fromPayload(payload) : '(none)'}`;
+    });
+    expect(summaries.filter((s) => s.endsWith('(none)'))).toEqual([]);
+    expect(summaries).toEqual(
+      expect.arrayContaining([
+        'resolvePlan: plan deploy from runway.yml',
+        expect.stringMatching(/^sshUpload: upload .*\/\.1\.0\.0\.tar\.gz · web-1$/),
+        'sshExec: read state · lb-1',
+        expect.stringMatching(/^httpProbe: health http:/),
+        'audit: audit line: succeeded',
+      ]),
+    );
     expect(outcome.exitCode).toBe(0);
     expect(await served()).toBe('version=1.0.0');
     const dir = join(w.world.sandbox.hosts[0].dir, 'app');

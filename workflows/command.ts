@@ -9,11 +9,14 @@ import type { SecretRef } from '../config/secret';
 /** Where a command's per-host progress is written: the running step, or the undo of a step being rolled back. */
 export interface ProgressSink {
   hosts: Record<string, HostProgress>;
+  /** The step (or undo) the commands belong to, named in each command's summary in the Web UI. */
+  name?: string;
 }
 
 /** What a {@link Command} needs from the run it belongs to. */
 export interface CommandRunner {
-  exec(request: ExecRequest): Promise<ExecResult>;
+  /** Runs one command; `summary` ("<step> · <host>") is what the Web UI shows for the activity. */
+  exec(request: ExecRequest, summary?: string): Promise<ExecResult>;
   sink(label: string): ProgressSink;
   concurrency: number;
 }
@@ -109,7 +112,7 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
     try {
       const request: ExecRequest = { host, command, timeoutMs: this.timeoutMs };
       if (this.secrets) request.secrets = this.secrets;
-      const result = await this.runner.exec(request);
+      const result = await this.runner.exec(request, tail(`${sink.name ?? this.label} · ${host.name}`, 200));
       Object.assign(entry, {
         status: result.exitCode === 0 ? 'succeeded' : 'failed',
         exitCode: result.exitCode,

@@ -33,7 +33,8 @@ export class Runbook<I = Record<string, unknown>> {
   ) {
     const activities = hostActivities(plan.timing);
     this.runner = {
-      exec: (request: ExecRequest) => activities.sshExec(request),
+      exec: (request: ExecRequest, summary?: string) =>
+        summary ? activities.sshExec.executeWithOptions({ summary }, [request]) : activities.sshExec(request),
       sink: (label) => saga.sink(label),
       concurrency: plan.concurrency,
     };
@@ -87,7 +88,9 @@ export class Runbook<I = Record<string, unknown>> {
   async upload(hosts: HostRef[], localPath: string, remotePath: string, mode?: number): Promise<UploadResult[]> {
     const activities = hostActivities(this.plan.timing);
     const settled = await mapLimit(hosts, this.plan.concurrency, (host) =>
-      activities.sshUpload({ host, localPath, remotePath, mode }),
+      activities.sshUpload.executeWithOptions({ summary: `upload ${remotePath} · ${host.name}` }, [
+        { host, localPath, remotePath, mode },
+      ]),
     );
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed && failed.status === 'rejected') throw failed.reason;
@@ -96,7 +99,10 @@ export class Runbook<I = Record<string, unknown>> {
 
   /** Copies a file from one host to another through the worker, verified by sha256 on the target. */
   transfer(from: HostRef, fromPath: string, to: HostRef, toPath: string, sha256?: string): Promise<TransferResult> {
-    return hostActivities(this.plan.timing).sshTransfer({ from, fromPath, to, toPath, sha256 });
+    return hostActivities(this.plan.timing).sshTransfer.executeWithOptions(
+      { summary: `copy ${from.name}:${fromPath} → ${to.name}:${toPath}` },
+      [{ from, fromPath, to, toPath, sha256 }],
+    );
   }
 
   /**
@@ -159,12 +165,17 @@ export class Runbook<I = Record<string, unknown>> {
 
   /** A TLS handshake from the worker: the certificate an endpoint serves, or why it served none. */
   tls(request: TlsProbeRequest): Promise<TlsProbeResult> {
-    return hostActivities(this.plan.timing).tlsProbe(request);
+    return hostActivities(this.plan.timing).tlsProbe.executeWithOptions(
+      { summary: `TLS handshake ${request.address}:${request.port} (SNI ${request.servername})` },
+      [request],
+    );
   }
 
   /** Polls a URL until it answers as expected or the deadline passes. */
   probe(request: HttpProbeRequest): Promise<HttpProbeResult> {
-    return hostActivities(this.plan.timing).httpProbe(request);
+    return hostActivities(this.plan.timing).httpProbe.executeWithOptions({ summary: `health ${request.url}` }, [
+      request,
+    ]);
   }
 }
 

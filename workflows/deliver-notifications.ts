@@ -27,13 +27,17 @@ export async function deliverNotifications(input: DeliveryInput): Promise<Delive
   for (let delay = 1_000; ; delay = Math.min(delay * 2, 30_000)) {
     try {
       if (state) {
-        const result = await slack.slackSend({ channel: input.channel, message: state, ts });
+        const result = await slack.slackSend.executeWithOptions({ summary: `Slack ${input.channel} (delivery)` }, [
+          { channel: input.channel, message: state, ts },
+        ]);
         ts ??= result.ts;
         delivered.push(`run message: ${state.text}`);
         state = undefined;
       }
       while (replies.length > 0 && ts) {
-        await slack.slackSend({ channel: input.channel, message: replies[0], threadTs: ts });
+        await slack.slackSend.executeWithOptions({ summary: `Slack ${input.channel} (delivery)` }, [
+          { channel: input.channel, message: replies[0], threadTs: ts },
+        ]);
         delivered.push(`reply: ${replies.shift()!.text}`);
       }
       if (replies.length === 0) return { delivered, undelivered: [] };

@@ -82,7 +82,9 @@ export class Notifier {
   }
 
   private send(request: { message: SlackMessage; ts?: string; threadTs?: string }): Promise<{ ts: string }> {
-    return this.scope.run(() => slack.slackSend({ channel: this.channel, ...request }));
+    return this.scope.run(() =>
+      slack.slackSend.executeWithOptions({ summary: `Slack ${this.channel}` }, [{ channel: this.channel, ...request }]),
+    );
   }
 
   /** Operations never throw (each records its own failure); after `finish` cancels the scope they fail at once. */

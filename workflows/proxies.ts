@@ -1,4 +1,9 @@
-import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FailureType } from '../core/failures';
 import type { PlanTiming } from '../core/plan';
@@ -33,13 +38,13 @@ export const control = proxyActivities<Activities>(PLAN_OPTIONS);
 export const slack = proxyActivities<Activities>(SLACK_OPTIONS);
 export const records = proxyActivities<Activities>(AUDIT_OPTIONS);
 
-const byTiming = new Map<string, Activities>();
+const byTiming = new Map<string, ActivityInterfaceFor<Activities>>();
 
 /**
  * Activities that act on hosts, with timeouts and retries from the plan (config), so tests can shorten them.
  * A cancelled command is waited for until the remote process is killed, so no undo runs beside it.
  */
-export function hostActivities(timing: PlanTiming): Activities {
+export function hostActivities(timing: PlanTiming): ActivityInterfaceFor<Activities> {
   const key = JSON.stringify(timing);
   let proxies = byTiming.get(key);
   if (!proxies) {

@@ -3,6 +3,7 @@ import {
   CancelledFailure,
   ParentClosePolicy,
   patched,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -110,7 +111,17 @@ export class Run {
     this.progress.status = status;
     const { labels, environment, runbook } = this.progress;
     upsertSearchAttributes(runAttributes({ runbook, status, environment, ...labels }));
+    this.changed();
+  }
+
+  /** Something shown outside changed: the Slack message, and the run's current details in the Web UI. */
+  changed(): void {
     this.notifier?.changed();
+    const { status, steps } = this.progress;
+    const step = [...steps].reverse().find((s) => s.status === 'running' || s.status === 'undoing');
+    setCurrentDetails(
+      `**${status}**${step ? ` · ${step.status === 'undoing' ? 'undoing' : 'step'}: ${step.name}` : ''}`,
+    );
   }
 
   /**
@@ -142,22 +153,24 @@ export class Run {
     const { progress } = this;
     await this.handOverNotifications();
     try {
-      await records.audit({
-        at: progress.endedAt ?? now(),
-        workflowId: progress.workflowId,
-        runId: progress.runId,
-        runbook: progress.runbook,
-        environment: progress.environment,
-        service: progress.labels.service,
-        version: progress.labels.version,
-        actor: progress.labels.actor,
-        status,
-        startedAt: progress.startedAt,
-        endedAt: progress.endedAt,
-        error: why,
-        approvals: progress.approvals ?? [],
-        undeliveredNotifications: progress.notifications?.undelivered.length ?? 0,
-      });
+      await records.audit.executeWithOptions({ summary: `audit line: ${status}` }, [
+        {
+          at: progress.endedAt ?? now(),
+          workflowId: progress.workflowId,
+          runId: progress.runId,
+          runbook: progress.runbook,
+          environment: progress.environment,
+          service: progress.labels.service,
+          version: progress.labels.version,
+          actor: progress.labels.actor,
+          status,
+          startedAt: progress.startedAt,
+          endedAt: progress.endedAt,
+          error: why,
+          approvals: progress.approvals ?? [],
+          undeliveredNotifications: progress.notifications?.undelivered.length ?? 0,
+        },
+      ]);
     } catch (err) {
       progress.auditError = describeError(err);
     }

@@ -27,14 +27,18 @@ export async function runbook<I extends RunInput>(
   const run = new Run(name, input);
   let plan;
   try {
-    plan = currentPlan(await control.resolvePlan({ runbook: name, input }));
+    plan = currentPlan(
+      await control.resolvePlan.executeWithOptions({ summary: `plan ${name} from runway.yml` }, [
+        { runbook: name, input },
+      ]),
+    );
   } catch (err) {
     return closing(run, isCancellation(err) ? 'cancelled' : 'invalid', describeError(err));
   }
   run.planned(plan);
   const saga = new Saga(
     run.progress.steps,
-    () => run.notifier?.changed(),
+    () => run.changed(),
     (step) => run.stepEnded(step),
   );
   const rb = new Runbook<I>(plan as typeof plan & { input: I }, saga, run);

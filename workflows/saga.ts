@@ -115,7 +115,7 @@ export class Saga {
   private async undoOne({ record, undo, attempts }: Undo): Promise<boolean> {
     record.status = 'undoing';
     this.changed();
-    const sink: ProgressSink = { hosts: {} };
+    const sink: ProgressSink = { hosts: {}, name: `undo ${record.name}` };
     record.undo = { attempts: 0, hosts: sink.hosts };
     this.active.push(sink);
     try {
