@@ -47,6 +47,7 @@ program
   .option('-r, --role <role>', 'hosts with this role')
   .option('-H, --hosts <names>', 'comma-separated host names')
   .option('-b, --batch <size>', 'hosts per batch: a count or a percentage like 25%')
+  .option('--as <name>', 'who asks (default: $GITHUB_ACTOR, then the login name)')
   .option('--timeout <duration>', 'stop the run after this long (e.g. 10m)')
   .option('--detach', 'start it and print its id instead of following it')
   .option('--json', 'print the final report as JSON')
@@ -118,6 +119,21 @@ program
   .description('show live step progress until the run ends; exit with its outcome')
   .option('--json', 'print only the final report as JSON')
   .action(lazy(() => import('./commands/runs'), 'follow'));
+
+program
+  .command('runs')
+  .description("past and running runs from Temporal's visibility, newest first: one line each")
+  .option('--service <name>', 'only runs of this service')
+  .option('-e, --environment <name>', 'only runs in this environment')
+  .option('--runbook <type>', 'only runs of this runbook (deploy, rollback, backup, certRenew…)')
+  .option(
+    '--status <status>',
+    'only runs with this outcome or state (succeeded, failed, rollback-incomplete, running…)',
+  )
+  .option('--since <when>', 'only runs started since: a duration (2h, 7d) or a date (2026-11-30)')
+  .option('-n, --limit <count>', 'at most this many (default 50)')
+  .option('--json', 'print them as JSON')
+  .action(lazy(() => import('./commands/runs'), 'list'));
 
 program
   .command('cancel <workflowId>')

@@ -13,7 +13,8 @@ import { InputError, loadClientConfig, temporalTarget, type ClientConfig, type L
 import { runSummaryLine } from '../core/run-summary';
 import { APPROVE_UPDATE, lockId, PROGRESS_QUERY, REJECT_UPDATE, runUrl, subjectRunId } from '../core/names';
 import type { Approval, Decision, RunProgress, RunReport } from '../core/progress';
-import { runAttributes, STATUS } from '../core/search-attributes';
+import { ENVIRONMENT, RUNBOOK, runAttributes, SERVICE, STATUS, VERSION } from '../core/search-attributes';
+import { runsQuery, type RunRow, type RunsFilter } from '../core/runs';
 import type { TemporalTarget } from '../config/temporal';
 import { parseRunInput } from '../runbooks/registry';
 import { ConnectionError, LockedError, lockHolder, RefusedError, SetupError } from './errors';
@@ -123,6 +124,7 @@ export class RunwayClient {
           workflowIdConflictPolicy: 'FAIL',
           typedSearchAttributes: attributes,
           staticSummary: runSummaryLine(runbook, parsed),
+          ...(typeof parsed.actor === 'string' && { memo: { actor: parsed.actor } }),
         });
         await this.verdict(handle, options.verdictMs ?? PLAN_VERDICT_MS, options.onUnplanned);
         return handle;
@@ -167,6 +169,34 @@ export class RunwayClient {
       if (outcome.exitCode === ExitCode.Invalid) throw new InputError(outcome.report?.error ?? outcome.message);
       return;
     }
+  }
+
+  /**
+   * Runway's runs from Temporal's visibility, newest first: running and ended, narrowed by `filter`, at most `limit`.
+   * The actor comes from the run's memo (set when a client or a schedule started it).
+   */
+  async runs(filter: RunsFilter, limit = 50): Promise<RunRow[]> {
+    const rows: RunRow[] = [];
+    for await (const info of this.client.workflow.list({ query: runsQuery(filter) })) {
+      const attributes = info.typedSearchAttributes;
+      const ended = info.closeTime?.toISOString();
+      const actor = (info.memo as { actor?: unknown } | undefined)?.actor;
+      rows.push({
+        workflowId: info.workflowId,
+        runId: info.runId,
+        startedAt: info.startTime.toISOString(),
+        endedAt: ended,
+        runbook: attributes.get(RUNBOOK) ?? info.type,
+        service: attributes.get(SERVICE),
+        version: attributes.get(VERSION),
+        environment: attributes.get(ENVIRONMENT),
+        actor: typeof actor === 'string' ? actor : undefined,
+        status: attributes.get(STATUS) ?? info.status.name.toLowerCase(),
+        durationMs: info.closeTime ? info.closeTime.getTime() - info.startTime.getTime() : undefined,
+      });
+      if (rows.length >= limit) break;
+    }
+    return rows;
   }
 
   handle(workflowId: string, runId?: string): WorkflowHandle {

@@ -8,9 +8,12 @@ import { BatchSizeSchema } from './batch';
 export { BatchSizeSchema };
 
 /** Fields every runbook input has. `timeout` arrives as a duration and leaves as `timeoutMs`. */
+const actor = z.string().min(1).max(100).optional().describe('who asked for the run (CI user, operator)');
+
 const base = {
   environment: NameSchema.describe('environment from runway.yml'),
   timeout: DurationSchema.optional().describe('roll back and stop if the run takes longer'),
+  actor,
 };
 
 function withTimeoutMs<T extends { timeout?: number }>({
@@ -70,8 +73,6 @@ export const VersionSchema = z
     /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/,
     'expected a version of letters, digits, ".", "_", "+" or "-" (max 64 characters), e.g. 1.4.2',
   );
-
-const actor = z.string().min(1).max(100).optional().describe('who asked for the run (CI user, operator)');
 
 /** Input of a deploy (`deploy`, `deployBlueGreen`, `deployRolling`). */
 export const DeployInputSchema = z

@@ -172,7 +172,7 @@ export function scheduleOptions(
       workflowId: d.workflowId,
       args: [d.input],
       taskQueue: d.taskQueue,
-      memo,
+      memo: { ...memo, actor: SCHEDULE_ACTOR },
       typedSearchAttributes: runAttributes({ runbook: d.workflowType, status, environment: d.environment }),
       staticSummary: runSummaryLine(d.workflowType, { ...d.input, environment: d.environment }),
     },

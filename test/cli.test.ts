@@ -37,6 +37,51 @@ describe('runway CLI', () => {
     expect(parsed.report.steps[0].hosts['web-1'].stdoutTail).toBe('done\n');
   });
 
+  it('runs lists past runs from visibility, filtered, with actor, outcome and duration; bad filters exit 2', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const ok = await cli('exec', '-e', 'test', '-H', 'web-1', '--as', 'alice', '--', 'true');
+    const bad = await cli('exec', '-e', 'test', '-H', 'web-1', '--as', 'bob', '--', 'false');
+    expect([ok.code, bad.code]).toEqual([0, 1]);
+    const idOf = (out: string) => /workflows\/(exec%3Atest%3A\w+)/.exec(out)![1].replace(/%3A/g, ':');
+    const [okId, badId] = [idOf(ok.stdout), idOf(bad.stdout)];
+    type Row = {
+      workflowId: string;
+      runbook: string;
+      status: string;
+      actor?: string;
+      startedAt: string;
+      durationMs?: number;
+    };
+    const rows = async (...filters: string[]) => {
+      const listed = await cli('runs', '--json', ...filters);
+      expect(listed.code).toBe(0);
+      return JSON.parse(listed.stdout) as Row[];
+    };
+    const failed = await waitFor('both runs in visibility', async () => {
+      const found = await rows('--runbook', 'exec', '--status', 'failed', '--since', since);
+      return found.some((r) => r.workflowId === badId) && found;
+    });
+    expect(failed.every((r) => r.runbook === 'exec' && r.status === 'failed' && r.startedAt >= since)).toBe(true);
+    expect(failed.map((r) => r.workflowId)).not.toContain(okId);
+    expect(failed.find((r) => r.workflowId === badId)).toMatchObject({ actor: 'bob', durationMs: expect.any(Number) });
+    const all = await rows('-e', 'test', '--since', since);
+    expect(all.find((r) => r.workflowId === okId)).toMatchObject({ actor: 'alice', status: 'succeeded' });
+
+    const text = await cli('runs', '--runbook', 'exec', '--since', '10m', '-n', '5');
+    expect(text.stdout.split('\n')[0]).toMatch(
+      /^STARTED\s+RUNBOOK\s+SERVICE\s+VERSION\s+ENVIRONMENT\s+ACTOR\s+OUTCOME\s+DURATION\s+ID$/,
+    );
+    expect(text.stdout).toMatch(new RegExp(`exec\\s+—\\s+—\\s+test\\s+bob\\s+failed\\s+[\\d.]+m?s\\s+${badId}`));
+    for (const args of [
+      ['--since', 'yesterday'],
+      ['--status', 'a"b'],
+      ['-n', '0'],
+    ]) {
+      const refused = await cli('runs', ...args);
+      expect([refused.code, refused.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    }
+  });
+
   it('cancel --wait rolls a run back and exits 4', async () => {
     const input = {
       environment: 'test',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { follow } from '../follow';
 import { ExitCode } from '../outcome';
 import { renderOutputs } from '../render';
-import { checkInput, noWorkerYet, printOutcome, withClient } from './common';
+import { actorOf, checkInput, noWorkerYet, printOutcome, withClient } from './common';
 
 interface ExecOptions {
   environment: string;
@@ -10,6 +10,7 @@ interface ExecOptions {
   hosts?: string;
   batch?: string;
   timeout?: string;
+  as?: string;
   detach?: boolean;
   json?: boolean;
 }
@@ -23,6 +24,7 @@ export async function exec(words: string[], opts: ExecOptions, command: Command)
     ...(opts.hosts ? { hosts: opts.hosts.split(',').map((h) => h.trim()) } : {}),
     ...(opts.batch ? { batchSize: /^\d+$/.test(opts.batch) ? Number(opts.batch) : opts.batch } : {}),
     ...(opts.timeout ? { timeout: opts.timeout } : {}),
+    actor: actorOf(opts),
   };
   checkInput('exec', input);
   return withClient(command, async (runway) => {

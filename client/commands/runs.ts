@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { InputError } from '../../config';
+import { InputError, parseDuration } from '../../config';
+import { runLines, runsQuery, type RunsFilter } from '../../core/runs';
 import { RUNBOOKS } from '../../runbooks/registry';
 import { follow as followRun } from '../follow';
 import type { RunwayClient } from '../lib';
@@ -94,4 +95,57 @@ function parseJson(text: string): unknown {
   } catch (err) {
     throw new InputError(`--input: not valid JSON: ${(err as Error).message}`);
   }
+}
+
+interface ListOptions {
+  service?: string;
+  environment?: string;
+  runbook?: string;
+  status?: string;
+  since?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+/**
+ * `runway runs`: past and running runs from Temporal's visibility, newest first, one line each (when, runbook,
+ * service, version, environment, actor, outcome, duration, id) — or `--json`. The CLI user's audit trail.
+ */
+export async function list(opts: ListOptions, command: Command): Promise<number> {
+  const limit = Number(opts.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    throw new InputError(`--limit: expected a whole number 1..10000, got ${JSON.stringify(opts.limit)}`);
+  }
+  const filter: RunsFilter = {
+    service: opts.service,
+    environment: opts.environment,
+    runbook: opts.runbook,
+    status: opts.status,
+    since: opts.since === undefined ? undefined : sinceOf(opts.since),
+  };
+  try {
+    runsQuery(filter);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  return withClient(command, async (runway) => {
+    const rows = await runway.runs(filter, limit);
+    if (opts.json) console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.error('no runs match');
+    else console.log(runLines(rows).join('\n'));
+    return ExitCode.Succeeded;
+  });
+}
+
+/** `--since 2d` (that long ago) or `--since 2026-11-30` / an ISO time. */
+function sinceOf(text: string): Date {
+  const ms = parseDuration(text);
+  if (ms !== undefined) return new Date(Date.now() - ms);
+  const at = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at)) {
+    throw new InputError(
+      `--since: expected a duration like 2h or 7d, or a date like 2026-11-30, got ${JSON.stringify(text)}`,
+    );
+  }
+  return new Date(at);
 }
