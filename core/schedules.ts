@@ -261,3 +261,24 @@ function table(rows: string[][]): string[] {
       .trimEnd(),
   );
 }
+
+/**
+ * Roughly how far apart a schedule's runs are, for "not run on schedule" alerts: an `every` is exact; a cron
+ * expression is read by its fields (a day of week: weekly; a day of month: monthly; an hour: daily; else hourly).
+ */
+export function scheduleIntervalMs(spec: ScheduleSpec): number {
+  if (typeof spec !== 'string') return spec.every;
+  const named: Record<string, number> = {
+    '@hourly': 3_600_000,
+    '@daily': 86_400_000,
+    '@weekly': 7 * 86_400_000,
+    '@monthly': 31 * 86_400_000,
+    '@yearly': 366 * 86_400_000,
+  };
+  if (named[spec]) return named[spec];
+  const [, hour, dom, month, dow] = spec.trim().split(/\s+/);
+  if (month !== '*') return 366 * 86_400_000;
+  if (dom !== '*') return 31 * 86_400_000;
+  if (dow !== '*') return 7 * 86_400_000;
+  return hour !== '*' && !hour.includes('/') ? 86_400_000 : 3_600_000;
+}

@@ -1,3 +1,4 @@
+import { recordDrill, recordSet } from './backup/metrics';
 import { BackupStatusInputSchema, type BackupStatusInput } from '../config/inputs';
 import { drillProblems, setProblems, type BackupStatusReport, type SetStatus } from '../core/backup-status';
 import { describeError } from '../core/failures';
@@ -58,6 +59,15 @@ export const backupStatus = defineRunbook(
           { limit: rb.input.drills },
         ])
       ).filter((d) => !rb.input.sets?.length || chosen.has(d.set));
+      for (const s of sets) {
+        recordSet(s.name, {
+          newest: s.newest?.createdAt,
+          newestVerified: s.newestVerified?.createdAt,
+          thresholds: s.thresholds,
+        });
+      }
+      const last = new Map(drills.map((d) => [d.drill, d]));
+      for (const d of last.values()) recordDrill(d);
       const problems = [...sets.flatMap((s) => s.problems), ...drillProblems(drills)];
       const report: BackupStatusReport = { at, sets, drills, problems, ok: problems.length === 0 };
       rb.result(report as unknown as Record<string, unknown>);

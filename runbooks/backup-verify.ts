@@ -1,3 +1,4 @@
+import { recordSet } from './backup/metrics';
 import { workflowInfo } from '@temporalio/workflow';
 import { BackupVerifyInputSchema, type BackupVerifyInput } from '../config/inputs';
 import { checkFailed } from '../core/failures';
@@ -79,6 +80,7 @@ export const backupVerify = defineRunbook(
         await writeManifest(rb, set.host, set.dir, verified);
         if (set.copyTo && copy.copies?.length) await writeManifest(rb, set.copyTo.host, set.copyTo.dir, verified);
       });
+      recordSet(set.name, { newestVerified: copy.createdAt });
       rb.result({
         verified: true,
         durationMs: verified.verified!.durationMs,

@@ -6,6 +6,7 @@ import { onHost, writeManifest } from './backup/copies';
 import { kindOf, setSecrets } from './backup/kinds';
 import { CIPHER, copyFileName, copyId, MANIFEST_FORMAT, parseManifests, type Manifest } from './backup/manifest';
 import { copiesToDelete } from './backup/rotation';
+import { recordSet } from './backup/metrics';
 import { discardCopyScript, listScript, marks, rotateScript } from './backup/scripts';
 
 /**
@@ -96,6 +97,13 @@ export const backup = defineRunbook(
         await rb.step(`rotate on ${to.host.name}`, () => rb.on(to.host).run(rotateScript(to.dir, undefined, doomed)));
       }
 
+      recordSet(set.name, {
+        newest: manifest.createdAt,
+        thresholds: {
+          copyOlderThanMs: set.config.alert.copyOlderThan,
+          verifiedOlderThanMs: set.config.alert.verifiedOlderThan,
+        },
+      });
       rb.result({
         set: set.name,
         copy: id,

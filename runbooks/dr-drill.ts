@@ -1,3 +1,5 @@
+import { scheduleIntervalMs } from '../core/schedules';
+import { recordDrill } from './backup/metrics';
 import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import { DrillInputSchema, type DrillInput } from '../config/inputs';
 import { judgeObjectives, formatMs, type DrillRecord } from '../core/drills';
@@ -34,6 +36,7 @@ export const drDrill = defineRunbook(
       const target = drill.target;
       const started = now();
       if (rb.input.actor) rb.label('actor', rb.input.actor);
+      const maxAge = drill.config.schedule ? scheduleIntervalMs(drill.config.schedule) : undefined;
       const objectives = { rtoMs: drill.config.objectives.rto, rpoMs: drill.config.objectives.rpo };
       const record: DrillRecord = {
         at: started,
@@ -152,7 +155,7 @@ export const drDrill = defineRunbook(
 
         const over = judgeObjectives(record, objectives);
         Object.assign(record, { outcome: 'passed', met: over.length === 0 });
-        await logDrill(record);
+        await logDrill(record, maxAge);
         rb.result({ ...record, rto: formatMs(record.rtoMs), rpo: formatMs(record.rpoMs) });
         rb.notify(
           `${over.length ? '⚠️' : '🧯'} drill ${drill.name}: RTO ${formatMs(record.rtoMs)}` +
@@ -164,7 +167,7 @@ export const drDrill = defineRunbook(
         if (record.outcome === 'failed') {
           record.error = describeError(err);
           rb.result({ ...record, rto: formatMs(record.rtoMs), rpo: formatMs(record.rpoMs) });
-          await CancellationScope.nonCancellable(() => logDrill(record));
+          await CancellationScope.nonCancellable(() => logDrill(record, maxAge));
         }
         throw err;
       }
@@ -173,7 +176,8 @@ export const drDrill = defineRunbook(
 );
 
 /** Appends the drill to the drill log; a log that cannot be written does not change the drill's outcome. */
-async function logDrill(record: DrillRecord): Promise<void> {
+async function logDrill(record: DrillRecord, maxAgeMs?: number): Promise<void> {
+  recordDrill(record, maxAgeMs);
   try {
     await records.drillLog.executeWithOptions({ summary: `drill log · ${record.drill}` }, [record]);
   } catch {

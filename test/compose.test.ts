@@ -187,10 +187,33 @@ describe('no literal secrets in the compose file', () => {
     if (operator.endsWith('-')) expect(fallback).toBe('');
   });
 
-  it('requires POSTGRES_PASSWORD instead of defaulting it', () => {
-    for (const [key, value] of env.filter(([k]) => /PASS|PWD/.test(k))) {
-      expect([key, value]).toEqual([key, expect.stringMatching(/^\$\{POSTGRES_PASSWORD:\?.+\}$/)]);
+  it('requires the database and Grafana passwords instead of defaulting them', () => {
+    const passwords = env.filter(([k]) => /PASS|PWD/.test(k));
+    for (const [key, value] of passwords) {
+      const variable = key.startsWith('grafana.') ? 'GRAFANA_ADMIN_PASSWORD' : 'POSTGRES_PASSWORD';
+      expect([key, value]).toEqual([key, expect.stringMatching(new RegExp(`^\\$\\{${variable}:\\?.+\\}$`))]);
     }
+    expect(passwords.map(([k]) => k)).toContain('grafana.GF_SECURITY_ADMIN_PASSWORD');
+  });
+
+  it('provisions Prometheus with ops/ (scrape config, alert rules) and Grafana with its datasource and dashboard', () => {
+    const mounts = (name: string) => (service(name).volumes ?? []).map(String);
+    expect(mounts('prometheus')).toEqual(
+      expect.arrayContaining([
+        './ops/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        './ops/alerts.yml:/etc/prometheus/alerts.yml:ro',
+      ]),
+    );
+    expect(mounts('grafana')).toEqual(
+      expect.arrayContaining([
+        './ops/grafana/provisioning:/etc/grafana/provisioning:ro',
+        './ops/grafana/dashboards:/var/lib/grafana/dashboards:ro',
+      ]),
+    );
+    const scrape = parse(read('ops/prometheus.yml')) as {
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+    };
+    expect(scrape.scrape_configs[0].static_configs[0].targets).toEqual(['runway-worker:9464']);
   });
 
   it('contains no key material or well-known token shapes anywhere', () => {

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunwayClient } from '../client/lib';
@@ -43,6 +44,7 @@ describe('worker metrics, scraped by Prometheus', () => {
   let prometheus: SandboxPrometheus;
   let port: number;
   const dir = mkdtempSync(join(tmpdir(), 'runway-prometheus-'));
+  const OPS = join(__dirname, '..', 'ops');
 
   beforeAll(async () => {
     port = await freePort();
@@ -50,7 +52,7 @@ describe('worker metrics, scraped by Prometheus', () => {
     plain = await startWorld('nometrics', 1);
     [worker, quiet] = await Promise.all([spawnWorker(world), spawnWorker(plain)]);
     runway = await connectClient(world);
-    prometheus = await startPrometheus({ dir, targets: [`127.0.0.1:${port}`] });
+    prometheus = await startPrometheus({ dir, targets: [`127.0.0.1:${port}`], ruleFiles: [join(OPS, 'alerts.yml')] });
   }, 120_000);
   afterAll(async () => {
     await runway?.close();
@@ -126,4 +128,45 @@ describe('worker metrics, scraped by Prometheus', () => {
     const values = series.flatMap((s) => Object.values(s.metric));
     expect(values.filter((v) => /no-such-env|[0-9a-f]{8}-[0-9a-f]{4}-/.test(v))).toEqual([]);
   }, 180_000);
+
+  test('every dashboard query and alert expression is PromQL over metrics Runway or the SDK serves; those of the runs made return series', async () => {
+    const dashboard = JSON.parse(readFileSync(join(OPS, 'grafana', 'dashboards', 'runway.json'), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    const alerts = parse(readFileSync(join(OPS, 'alerts.yml'), 'utf8')) as {
+      groups: Array<{ rules: Array<{ alert: string; expr: string }> }>;
+    };
+    const queries = [
+      ...dashboard.panels.flatMap((p) =>
+        p.targets.map((t) => ({ where: `panel "${p.title}"`, expr: t.expr, panel: true })),
+      ),
+      ...alerts.groups.flatMap((g) => g.rules.map((r) => ({ where: `alert ${r.alert}`, expr: r.expr, panel: false }))),
+    ];
+    const served = new Set(
+      (await prometheus.query('count by (__name__) ({job="runway"})')).map((r) => r.metric.__name__),
+    );
+    const defined = new Set(
+      Object.values(METRIC).flatMap((n) => [n, `${n}_total`, `${n}_bucket`, `${n}_count`, `${n}_sum`]),
+    );
+    const withData: string[] = [];
+    for (const q of queries) {
+      const names = [...new Set(q.expr.match(/\b(runway_\w+|temporal_\w+|up)\b(?!\s*\()/g) ?? [])];
+      expect([q.where, names.filter((n) => n !== 'up' && !served.has(n) && !defined.has(n))]).toEqual([q.where, []]);
+      await prometheus.query(q.expr); // throws on a PromQL error
+      if (q.panel && names.every((n) => n === 'up' || served.has(n))) {
+        // increase() and rate() need two scrapes of a series: a few seconds after the runs.
+        await waitFor(`${q.where} to return series`, async () => (await prometheus.query(q.expr)).length > 0, 20_000);
+        withData.push(q.where);
+      }
+    }
+    // The runs of this test feed the run, step, rollback, host-command and worker panels.
+    expect(withData.length).toBeGreaterThanOrEqual(9);
+    // The alert rules are loaded and evaluated by this Prometheus.
+    const rules = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ rules: Array<{ name: string; health: string }> }> };
+    };
+    const health = rules.data.groups.flatMap((g) => g.rules.map((r) => `${r.name} ${r.health}`));
+    expect(health).toHaveLength(11);
+    expect(health.filter((h) => !h.endsWith(' ok') && !h.endsWith(' unknown'))).toEqual([]);
+  }, 60_000);
 });
