@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config';
+import { DEV_METRICS_LISTEN, loadConfig } from '../config';
 import { lockId } from '../core/names';
-import { createRunwayWorker, installRuntime } from '../worker';
+import { createRunwayWorker, installDevRuntime } from '../worker';
 import { startEmbedded } from './dev-server';
 import { ensurePackages, ensureTemporal, ROOT, TEST_NEEDS } from './bootstrap';
 import { follow } from '../client/follow';
@@ -43,7 +43,8 @@ interface Run {
 export async function demo(opts: { exit?: boolean }): Promise<number> {
   ensurePackages(TEST_NEEDS);
   ensureTemporal();
-  installRuntime();
+  const metrics = installDevRuntime(undefined, DEV_METRICS_LISTEN);
+  if (metrics) console.log(`worker metrics: http://${metrics}/metrics`);
   const cleanups: Cleanup[] = [];
   let runway: RunwayClient | undefined;
   try {

@@ -68,6 +68,17 @@ describe('worker metrics, scraped by Prometheus', () => {
     expect(listeningPorts(worker.pid!)).toEqual([port]);
   });
 
+  test('a worker whose metrics address is taken stops at start, saying which', async () => {
+    const taken = await startWorld('metricstaken', 1, { extra: `metrics: { listen: 127.0.0.1:${port} }\n` });
+    try {
+      await expect(spawnWorker(taken)).rejects.toThrow(
+        new RegExp(`metrics\\.listen 127\\.0\\.0\\.1:${port}: cannot serve metrics there: .*Address already in use`),
+      );
+    } finally {
+      await taken.stop();
+    }
+  }, 60_000);
+
   test('run counters match the runs made, by outcome, and every label is bounded', async () => {
     const run = async (runbook: string, input: Record<string, unknown>) =>
       (await runway.wait(await runway.start(runbook, input))).status;

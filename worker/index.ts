@@ -5,6 +5,6 @@
  */
 export { createRunwayWorker, type WorkerOptions } from './worker';
 export { runWorker } from './run';
-export { installRuntime } from './runtime';
+export { installDevRuntime, installRuntime } from './runtime';
 export { ensureSearchAttributes } from './search-attributes';
 export { bundleRunbooks, RUNBOOKS_PATH } from './bundle';

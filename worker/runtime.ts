@@ -23,7 +23,6 @@ export function installRuntime(options: RuntimeOptions = {}): void {
       console.warn(`runway: the SDK runtime is already installed; metrics stay ${installed || 'off'}`);
     return;
   }
-  installed = key;
   try {
     Runtime.install({
       logger: new DefaultLogger('WARN'),
@@ -40,7 +39,31 @@ export function installRuntime(options: RuntimeOptions = {}): void {
         },
       }),
     });
-  } catch {
-    // already installed by this process (another module registry)
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/prometheus|address|bind/i.test(message)) {
+      throw new Error(`metrics.listen ${options.metricsListen}: cannot serve metrics there: ${message}`);
+    }
+    // otherwise: already installed by this process (another module registry)
+  }
+  installed = key;
+}
+
+/**
+ * For `runway dev` and the demo: metrics on the configured address, or on {@link fallback} when none is configured —
+ * and, when that default address is taken (another dev worker), without metrics and saying so.
+ */
+export function installDevRuntime(configured: string | undefined, fallback: string): string | undefined {
+  if (configured) {
+    installRuntime({ metricsListen: configured });
+    return configured;
+  }
+  try {
+    installRuntime({ metricsListen: fallback });
+    return fallback;
+  } catch (err) {
+    console.warn(`runway: no metrics this time: ${(err as Error).message}`);
+    installRuntime();
+    return undefined;
   }
 }

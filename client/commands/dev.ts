@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEV_METRICS_LISTEN, loadConfig, temporalTarget } from '../../config';
-import { installRuntime, runWorker } from '../../worker';
+import { installDevRuntime, runWorker } from '../../worker';
 import { ExitCode } from '../outcome';
 import { configFileOf } from './common';
 
@@ -8,8 +8,7 @@ import { configFileOf } from './common';
 export async function dev(_opts: unknown, command: Command): Promise<number> {
   const configFile = configFileOf(command);
   const loaded = loadConfig(configFile);
-  const metricsListen = loaded.config.metrics?.listen ?? DEV_METRICS_LISTEN;
-  installRuntime({ metricsListen });
+  const metricsListen = installDevRuntime(loaded.config.metrics?.listen, DEV_METRICS_LISTEN);
   // The dev server comes with the sandbox tooling, which a worker image need not ship.
   const { startEmbedded } = await import('../../sandbox/dev-server');
   const server = await startEmbedded(loaded.config.temporal);
