@@ -35,6 +35,8 @@ export const TEST_NEEDS: Need[] = [
   { command: 'pg_restore', pkg: 'postgresql-client' },
   { command: 'prometheus', pkg: 'prometheus' },
   { command: 'promtool', pkg: 'prometheus' },
+  // Headless, to check what a person sees in the Web UI.
+  { command: 'chromium', pkg: 'chromium' },
 ];
 
 function executable(path: string): boolean {
