@@ -60,6 +60,9 @@ describe('ops/: Prometheus rules and config', () => {
     writeFileSync(join(dir, 'alerts.test.yml'), broken);
     const run = spawnSync('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: dir, encoding: 'utf8' });
     rmSync(dir, { recursive: true, force: true });
-    expect([run.status, run.stderr]).toEqual([1, expect.stringMatching(/FAILED[\s\S]*alertname: RunwayBackupNotVerified/)]);
+    expect([run.status, run.stderr]).toEqual([
+      1,
+      expect.stringMatching(/FAILED[\s\S]*alertname: RunwayBackupNotVerified/),
+    ]);
   });
 });
