@@ -1,3 +1,4 @@
+import { scheduleIntervalMs } from '../core/schedules';
 import { InputError, type LoadedConfig, type RunwayConfig } from '../config';
 import type { BackupPlan, DrillPlan, HostRef } from '../core/plan';
 
@@ -15,6 +16,7 @@ export interface BackupScope {
   backup?: BackupPlan;
   drill?: DrillPlan;
   backups?: BackupPlan[];
+  drillIntervals?: Record<string, number>;
 }
 
 /** True when the input names a set or a drill, or asks for the status of sets: the runbook is a backup runbook. */
@@ -48,7 +50,17 @@ export function backupScope(
     return { environment: backup.environment, backup };
   }
   const names = input.sets ?? Object.keys(config.backups);
-  return { environment: '', backups: names.map((name) => setPlan(config, name, hostsOf, 'input.sets')) };
+  // How far apart each scheduled drill runs, so the status can say when one is overdue (as a metric).
+  const drillIntervals = Object.fromEntries(
+    Object.entries(config.drills).flatMap(([drill, d]) =>
+      d.schedule ? [[drill, scheduleIntervalMs(d.schedule)]] : [],
+    ),
+  );
+  return {
+    environment: '',
+    backups: names.map((name) => setPlan(config, name, hostsOf, 'input.sets')),
+    drillIntervals,
+  };
 }
 
 function setPlan(

@@ -89,7 +89,12 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
     service,
     ...(scope && 'certificates' in scope
       ? { certificates: scope.certificates }
-      : scope && { backup: scope.backup, drill: scope.drill, backups: scope.backups }),
+      : scope && {
+          backup: scope.backup,
+          drill: scope.drill,
+          backups: scope.backups,
+          ...('drillIntervals' in scope && scope.drillIntervals && { drillIntervals: scope.drillIntervals }),
+        }),
     approval: approval && { approvers: approval.approvers, timeout: approval.timeout },
     notify: slack && { slack: { channel: slack.channel, deliveryWindow: slack.deliveryWindow } },
   };

@@ -50,6 +50,10 @@ export const ScriptStepSchema = z.strictObject({
   undo: z.string().min(1).optional().describe('command line that reverses run; runs on rollback'),
   retry: z.number().int().min(0).max(10).optional().describe('run the step again this many times if it fails'),
   timeout: DurationSchema.optional().describe('fail (and roll back) if the step takes longer'),
+  approval: z
+    .boolean()
+    .optional()
+    .describe("wait for an approver first, when the environment's approval policy requires one (runway approve)"),
 });
 
 /** Input of the `steps` runbook: an ad-hoc procedure with undos, on a role or named hosts. */

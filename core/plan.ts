@@ -146,6 +146,8 @@ export interface Plan<I = Record<string, unknown>> {
   drill?: DrillPlan;
   /** Every set a status report reads. */
   backups?: BackupPlan[];
+  /** A status report's scheduled drills: how far apart they run (ms). */
+  drillIntervals?: Record<string, number>;
   /** The certificates a check handshakes with. */
   certificates?: CertificatePlan[];
   /** Present when the environment requires an approval before traffic moves. */

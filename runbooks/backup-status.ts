@@ -67,7 +67,7 @@ export const backupStatus = defineRunbook(
         });
       }
       const last = new Map(drills.map((d) => [d.drill, d]));
-      for (const d of last.values()) recordDrill(d);
+      for (const d of last.values()) recordDrill(d, rb.plan.drillIntervals?.[d.drill]);
       const problems = [...sets.flatMap((s) => s.problems), ...drillProblems(drills)];
       const report: BackupStatusReport = { at, sets, drills, problems, ok: problems.length === 0 };
       rb.result(report as unknown as Record<string, unknown>);
