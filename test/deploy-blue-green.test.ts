@@ -122,9 +122,20 @@ describe('blue-green rollback and atomicity', () => {
     expect(named.exitCode).toBe(0);
     expect((await (await fetch(w.nginx.url)).text()).trim()).toBe('version=2.1.0');
     const before = blueGreenState(w);
-    const missing = await w.runway.wait(await start('rollback', { to: '9.9.9' }));
-    expect(missing.exitCode).toBe(2);
-    expect(missing.message).toContain('release 9.9.9 is not on web-1, web-2');
+    // Refused by the run's first look at the hosts: start() says so when the refusal beats its verdict, else the run
+    // ends invalid (exit 2) — the same words either way.
+    const refusal = await start('rollback', { to: '9.9.9' }).then(
+      async (handle) => {
+        const missing = await w.runway.wait(handle);
+        expect(missing.exitCode).toBe(2);
+        return missing.message;
+      },
+      (err: Error) => {
+        expect(err.name).toBe('InputError');
+        return err.message;
+      },
+    );
+    expect(refusal).toContain('release 9.9.9 is not on web-1, web-2');
     expect(blueGreenState(w)).toEqual(before);
   });
 });
