@@ -12,6 +12,15 @@ export * from './errors';
 export * from './load';
 export * from './issues';
 export { parseDuration, DurationSchema } from './duration';
-export { SecretRefSchema, Secret, resolveSecret, type SecretRef } from './secret';
+export {
+  SecretRefSchema,
+  Secret,
+  resolveSecret,
+  describeRef,
+  redactSecrets,
+  redactDeep,
+  REDACTED,
+  type SecretRef,
+} from './secret';
 export * from './inputs';
 export { temporalTarget, type TemporalTarget } from './temporal';

@@ -10,6 +10,33 @@ export { NameSchema };
 
 const FileRefSchema = z.strictObject({ file: z.string().min(1).describe('path of a PEM file') });
 
+const KeyIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a key id like 2026-12 or k2');
+
+/**
+ * Payload encryption: `keys` maps key ids to references of 32-byte keys (base64 or 64 hex digits); `keyId` is the one
+ * new payloads are encrypted with, and every other key stays for decoding what it encrypted. `codecServer` is
+ * `runway codec-server`, which the Web UI and the Temporal CLI call to show payloads in clear to a holder of its token.
+ */
+export const EncryptionSchema = z
+  .strictObject({
+    keyId: KeyIdSchema.describe('the key new payloads are encrypted with'),
+    keys: z.record(KeyIdSchema, SecretRefSchema).describe('every key id still needed to decode a payload'),
+    codecServer: z
+      .strictObject({
+        listen: z
+          .string()
+          .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):\d{1,5}$/, 'expected address:port')
+          .default('127.0.0.1:8888'),
+        origins: z
+          .array(z.url())
+          .default([])
+          .describe('Web UI origins allowed to call it from a browser (CORS), e.g. http://localhost:8233'),
+        token: SecretRefSchema.describe('bearer token a caller must present'),
+      })
+      .optional(),
+  })
+  .refine((e) => e.keyId in e.keys, { message: 'keyId must be one of keys', path: ['keyId'] });
+
 export const TemporalSchema = z
   .strictObject({
     address: z
@@ -35,6 +62,9 @@ export const TemporalSchema = z
       .optional()
       .describe('true for TLS with system roots, or files for mTLS'),
     apiKey: SecretRefSchema.optional().describe('API key reference, e.g. { env: TEMPORAL_API_KEY }'),
+    encryption: EncryptionSchema.optional().describe(
+      'encrypt every payload (inputs, results, output tails) with AES-256-GCM before it reaches Temporal',
+    ),
     devServer: z
       .strictObject({
         port: z.number().int().min(1).max(65535).default(7233),

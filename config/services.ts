@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BatchSizeSchema } from './batch';
 import { DurationSchema } from './duration';
 import { NameSchema } from './names';
+import { SecretRefSchema } from './secret';
 import { fillTemplate, PLACEHOLDER } from '../core/template';
 
 /**
@@ -96,6 +97,10 @@ export const ServiceSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string())
     .default({})
     .describe('settings written to <release>/runway.env'),
+  secrets: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), SecretRefSchema)
+    .default({})
+    .describe('environment variables from secret references, written to <release>/runway.secrets (mode 0600)'),
 });
 
 export type ServiceConfig = z.infer<typeof ServiceSchema>;
