@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { LoadedConfig } from '../config';
+import { redactDeep, type LoadedConfig } from '../config';
 import type { Approval } from '../core/progress';
 
 /** One line of the audit log: who ran what, where, when, with what result and which approvals. */
@@ -31,7 +31,7 @@ export function createAudit(config: () => LoadedConfig) {
     const file = loaded.config.audit.file;
     const path = file.startsWith('/') ? file : `${dirname(loaded.file)}/${file}`;
     mkdirSync(dirname(path), { recursive: true });
-    appendFileSync(path, JSON.stringify(record) + '\n', { flag: 'a' });
+    appendFileSync(path, JSON.stringify(redactDeep(record)) + '\n', { flag: 'a' });
     return path;
   };
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WebClient, type WebAPICallResult } from '@slack/web-api';
-import { resolveSecret, type LoadedConfig } from '../config';
+import { redactDeep, resolveSecret, type LoadedConfig } from '../config';
 import { FailureType } from '../core/failures';
 import type { SlackMessage } from '../core/slack-message';
 
@@ -46,7 +46,9 @@ export function createSlack(config: () => LoadedConfig) {
       rejectRateLimitedCalls: true,
       timeout: SLACK_CALL_TIMEOUT_MS,
     });
-    const { channel, message, ts, threadTs } = request;
+    const { channel, ts, threadTs } = request;
+    // A message quotes output tails and errors: whatever secret they might hold is redacted before it leaves.
+    const message = redactDeep(request.message);
     try {
       const result: WebAPICallResult & { ts?: string } = ts
         ? await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never })

@@ -126,21 +126,20 @@ export function remember(value: string): void {
 }
 
 /**
- * Replaces every secret value this process has resolved (and `extra`) with `[REDACTED]`. A text that starts with the
- * end of a secret (an output tail cut inside one) has that end replaced too.
+ * Replaces every secret value this process has resolved (and `extra`) with `[REDACTED]`. For the tail of a longer
+ * output (`truncated`), a start that is the end of a secret — the tail was cut inside one — is replaced too, when at
+ * least {@link REDACT_MIN_LENGTH} characters of it show.
  */
-export function redactSecrets(text: string, extra: Iterable<string> = []): string {
+export function redactSecrets(text: string, extra: Iterable<string> = [], truncated = false): string {
   const needles = [...new Set([...known, ...[...extra].filter((v) => v.length >= REDACT_MIN_LENGTH)])].sort(
     (a, b) => b.length - a.length,
   );
   let out = text;
   for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+  if (!truncated) return out;
   for (const needle of needles) {
     for (let k = needle.length - 1; k >= REDACT_MIN_LENGTH; k--) {
-      if (out.startsWith(needle.slice(-k))) {
-        out = REDACTED + out.slice(k);
-        break;
-      }
+      if (out.startsWith(needle.slice(-k))) return REDACTED + out.slice(k);
     }
   }
   return out;

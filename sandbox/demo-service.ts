@@ -16,6 +16,8 @@ export interface DemoServiceOptions {
   drainWait?: string;
   healthTimeout?: string;
   env?: Record<string, string>;
+  /** Secret references by variable name, e.g. `{ DB_URL: { file: '/run/secrets/db' } }` (see services.secrets). */
+  secrets?: Record<string, Record<string, string>>;
 }
 
 /**
@@ -65,6 +67,7 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
     ...(o.batchSize !== undefined ? [`    batchSize: ${JSON.stringify(o.batchSize)}`] : []),
     ...(o.maxFailures !== undefined ? [`    maxFailures: ${o.maxFailures}`] : []),
     `    env: ${JSON.stringify(o.env ?? { GREETING: 'hello' })}`,
+    ...(o.secrets ? [`    secrets: ${JSON.stringify(o.secrets)}`] : []),
   ];
   return lines.join('\n') + '\n';
 }

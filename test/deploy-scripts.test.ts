@@ -8,6 +8,7 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -22,10 +23,12 @@ import {
   instanceValues,
   knownArtifactScript,
   linkScript,
+  loadReleaseEnvScript,
   liveScript,
   parseState,
   parseUpstreamRead,
   pruneReleasesScript,
+  releaseSettingsScript,
   releasePaths,
   removeFileScript,
   removeReleaseScript,
@@ -355,6 +358,53 @@ describe('envFile', () => {
     [{ B: "it's $(x)", A: '' }, "A=\nB=it's $(x)\n"],
   ])('envFile(%j)', (env, expected) => {
     expect(envFile(env)).toBe(expected);
+  });
+});
+
+describe('releaseSettingsScript and loadReleaseEnvScript', () => {
+  /** Writes the settings with secrets S1, S2 in the environment (as the exec wrapper gives them), then loads them. */
+  function roundTrip(env: Record<string, string>, secrets: Record<string, string>, probe: string): string {
+    const release = dirNamed('releases/1.0.0');
+    const write = spawnSync('/bin/sh', ['-c', releaseSettingsScript(release, env, Object.keys(secrets))], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOSTILE_VAR: 'expanded', ...secrets },
+    });
+    if (write.status !== 0) throw new Error(write.stderr);
+    return sh(`${loadReleaseEnvScript(release)}\n${probe}`);
+  }
+
+  it('writes runway.secrets mode 0600, one quoted line per variable, sorted', () => {
+    roundTrip({ A: '1' }, { S2: 'two', S1: "it's" }, 'true');
+    const file = join(root, 'releases/1.0.0/runway.secrets');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe("S1='it'\\''s'\nS2='two'\n");
+    expect(readFileSync(join(root, 'releases/1.0.0/runway.env'), 'utf8')).toBe('A=1\n');
+  });
+
+  it('the script names the variables, never their values', () => {
+    const script = releaseSettingsScript('/srv/api/releases/1.0.0', {}, ['DB_URL']);
+    expect(script).toContain('"$DB_URL"');
+    expect(script).not.toMatch(/postgres:/);
+  });
+
+  it('a service without secrets leaves no runway.secrets behind (one from an earlier deploy is removed)', () => {
+    roundTrip({}, { OLD: 'gone' }, 'true');
+    roundTrip({ A: '1' }, {}, 'true');
+    expect(existsSync(join(root, 'releases/1.0.0/runway.secrets'))).toBe(false);
+  });
+
+  it.each(HOSTILE)('a value with %s reaches the started process as it is, from either file', (_name, value) => {
+    const out = roundTrip(
+      { SETTING: value.replace(/\n/g, ' ') },
+      { SECRET: value },
+      'printf "%s|%s" "$SETTING" "$SECRET"',
+    );
+    expect(out).toBe(`${value.replace(/\n/g, ' ')}|${value}`);
+  });
+
+  it('a release without either file starts with neither', () => {
+    expect(sh(`${loadReleaseEnvScript(dirNamed('releases/0.9.0'))}\nprintf "[%s]" "\${SECRET-unset}"`)).toBe('[unset]');
   });
 });
 

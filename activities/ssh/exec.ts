@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ExecRequest, ExecResult } from '../../core/plan';
 import { decodeTail, journalKey, parseAnswer } from './journal';
 import { execScript, killScript, secretsFile } from './scripts';
-import { resolveSecret } from '../../config/secret';
+import { redactSecrets, resolveSecret } from '../../config/secret';
 import { PermanentSshError, transport, type SshPool } from './pool';
 import { countInActivity } from '../metrics';
 
@@ -35,7 +35,9 @@ export function createExec(deps: ExecDeps) {
       stop.abort(new Error('command timeout'));
     }, limitMs);
     const secrets = resolveSecrets(request);
-    const redact = redactor(Object.values(secrets));
+    // Every secret this worker resolved, not only this command's: a command may print one it read on the host.
+    const redact = (text: string, bytes?: number) =>
+      redactSecrets(text, Object.values(secrets), bytes !== undefined && bytes > Buffer.byteLength(text));
     const onCancel = () => stop.abort(ctx.cancellationSignal.reason);
     ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
     try {
@@ -72,8 +74,8 @@ export function createExec(deps: ExecDeps) {
       return {
         host: host.name,
         exitCode: header.exitCode,
-        stdout: redact(decodeTail(parsed.stdout)),
-        stderr: redact(decodeTail(answer.stderr)),
+        stdout: redact(decodeTail(parsed.stdout), header.stdoutBytes),
+        stderr: redact(decodeTail(answer.stderr), header.stderrBytes),
         stdoutBytes: header.stdoutBytes,
         stderrBytes: header.stderrBytes,
         durationMs: Date.now() - started,
@@ -116,11 +118,4 @@ function resolveSecrets(request: ExecRequest): Record<string, string> {
     }
   }
   return values;
-}
-
-/** Replaces every secret value (and its shell-quoted form) in a text with `[REDACTED]`. */
-export function redactor(values: string[]): (text: string) => string {
-  const needles = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-  if (needles.length === 0) return (text) => text;
-  return (text) => needles.reduce((out, needle) => out.split(needle).join('[REDACTED]'), text);
 }

@@ -8,10 +8,13 @@
  * - Listens on `$ADDRESS` (default 127.0.0.1) : `$PORT`.
  * - `GET /health` answers `200 ok <version>`, or `500 unhealthy` while a file `FAIL_HEALTH` exists beside it or in
  *   `$HEALTH_SWITCH_DIR` (a host-wide switch, e.g. the service dir; checked on every request, so a test can break a
- *   running instance or one host); any other path answers `version=<version>` with an `x-version` header.
+ *   running instance or one host); `GET /sha256/<NAME>` answers the sha256 of environment variable NAME (404 when
+ *   unset) — how a test sees that a secret reached the process without the secret crossing the wire; any other path
+ *   answers `version=<version>` with an `x-version` header.
  * - SIGTERM/SIGINT drain: stop accepting, finish in-flight requests, exit 0 — a drained instance never drops one.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS artifact, run by a bare `node` */
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
@@ -50,6 +53,13 @@ const server = http.createServer((req, res) => {
       fs.existsSync(here('FAIL_HEALTH')) || (hostSwitch !== '' && !!hostSwitch && fs.existsSync(hostSwitch));
     res.writeHead(failing ? 500 : 200, { 'content-type': 'text/plain' });
     res.end(failing ? 'unhealthy\n' : `ok ${version}\n`);
+    return;
+  }
+  const hashed = /^\/sha256\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(req.url);
+  if (hashed) {
+    const value = process.env[hashed[1]];
+    res.writeHead(value === undefined ? 404 : 200, { 'content-type': 'text/plain' });
+    res.end(value === undefined ? 'unset\n' : `${crypto.createHash('sha256').update(value).digest('hex')}\n`);
     return;
   }
   res.writeHead(200, { 'content-type': 'text/plain', 'x-version': version });

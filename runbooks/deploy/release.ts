@@ -2,14 +2,13 @@ import { mapLimit } from '../../workflows/pool';
 import type { HostRef } from '../../core/plan';
 import { dirOf, invalid, type DeployContext } from './context';
 import {
-  envFile,
   fetchScript,
   knownArtifactScript,
   pruneReleasesScript,
   releasePaths,
   removeReleaseScript,
   unpackScript,
-  writeFileScript,
+  releaseSettingsScript,
   type HostState,
 } from './scripts';
 
@@ -66,9 +65,14 @@ export async function putRelease(ctx: DeployContext, version: string): Promise<s
   });
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed?.status === 'rejected') throw failed.reason;
+  // Secrets reach the hosts as references resolved by the worker; plans recorded before services had them have none.
+  const secrets = svc.secrets ?? {};
   await rb
     .on(web)
-    .run((host) => writeFileScript(`${releasePaths(dirOf(svc, host), version).release}/runway.env`, envFile(svc.env)));
+    .run((host) =>
+      releaseSettingsScript(releasePaths(dirOf(svc, host), version).release, svc.env, Object.keys(secrets)),
+    )
+    .env(secrets);
   return created;
 }
 

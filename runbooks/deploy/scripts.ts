@@ -98,9 +98,27 @@ export function stopScript(stop: string, values: TemplateValues): string {
   return renderCommand(stop, values);
 }
 
-/** Stops the instance, then starts it: the service's own templates, with the instance's values. */
+/**
+ * Stops the instance, then starts it: the service's own templates, with the instance's values. The start command
+ * runs with its release's settings (`runway.env`) and secrets (`runway.secrets`) in its environment.
+ */
 export function restartScript(templates: { stop: string; start: string }, values: TemplateValues): string {
-  return `${renderCommand(templates.stop, values)}\n${renderCommand(templates.start, values)}`;
+  const load = values.release === undefined ? '' : `${loadReleaseEnvScript(String(values.release))}\n`;
+  return `${renderCommand(templates.stop, values)}\n${load}${renderCommand(templates.start, values)}`;
+}
+
+/**
+ * Exports a release's `runway.env` (read line by line, never evaluated: a value is text, whatever it holds) and its
+ * `runway.secrets` (written by Runway, each value quoted) into the shell that starts the instance. A release deployed
+ * before either file existed simply has none.
+ */
+export function loadReleaseEnvScript(release: string): string {
+  const env = quote(`${release}/runway.env`);
+  const secrets = quote(`${release}/runway.secrets`);
+  return [
+    `if [ -r ${env} ]; then while IFS= read -r l || [ -n "$l" ]; do case $l in [A-Za-z_]*=*) export "$l";; esac; done < ${env}; fi`,
+    `if [ -r ${secrets} ]; then set -a; . ${secrets}; set +a; fi`,
+  ].join('\n');
 }
 
 /** How long, in whole seconds (at least one), the health command is retried. */
@@ -125,6 +143,21 @@ export function envFile(env: Record<string, string>): string {
     .sort()
     .map((key) => `${key}=${env[key]}\n`)
     .join('');
+}
+
+/**
+ * Writes a release's settings: `runway.env`, and `runway.secrets` (mode 0600) from the environment variables `names`,
+ * which the command receives from the worker on stdin (never on a command line or in the script): each becomes one
+ * `NAME='value'` line, quoted for the shell that loads it. A service without secrets leaves no such file behind.
+ */
+export function releaseSettingsScript(release: string, env: Record<string, string>, names: string[]): string {
+  const envScript = writeFileScript(`${release}/runway.env`, envFile(env));
+  const path = `${release}/runway.secrets`;
+  if (names.length === 0) return `${envScript} && ${removeFileScript(path)}`;
+  const temp = quote(`${path}.runway-new`);
+  const escape = quote("s/'/'\\\\''/g"); // sed: each ' becomes '\''
+  const lines = [...names].sort().map((name) => `printf '%s\\n' "${name}='$(printf %s "$${name}" | sed ${escape})'"`);
+  return `${envScript} && (umask 077 && { ${lines.join('; ')}; } > ${temp}) && mv -f ${temp} ${quote(path)}`;
 }
 
 /** Prints the sha256 release `version` was unpacked from (nothing when it is not there); creates `releases/`. */
