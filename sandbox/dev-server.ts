@@ -24,6 +24,8 @@ export interface DevServerOptions {
   namespace: string;
   /** Keep the Web UI off (tests). */
   headless?: boolean;
+  /** The Web UI's codec endpoint (`runway codec-server`), when payloads are encrypted. */
+  codecEndpoint?: string;
 }
 
 /** A running embedded Temporal dev server. */
@@ -57,6 +59,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   args.push('--namespace', options.namespace, '--log-level', 'error', ...DEV_SERVER_ARGS);
   args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
+  if (options.codecEndpoint && !options.headless) args.push('--ui-codec-endpoint', options.codecEndpoint);
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
   // setpriv's parent-death signal stops the server even when this process is SIGKILLed, so no orphan holds the ports.
   const [command, ...argv] = existsSync(SETPRIV)
@@ -101,8 +104,11 @@ async function ready(port: number, namespace: string): Promise<boolean> {
   }
 }
 
-/** Starts the embedded dev server a `temporal` section names, or nothing when it points at an external cluster. */
-export async function startEmbedded(temporal: TemporalConfig): Promise<DevServer | undefined> {
+/**
+ * Starts the embedded dev server a `temporal` section names, or nothing when it points at an external cluster. Its Web
+ * UI calls `codecEndpoint` (the codec server `runway dev` runs when payloads are encrypted) to show them in clear.
+ */
+export async function startEmbedded(temporal: TemporalConfig, codecEndpoint?: string): Promise<DevServer | undefined> {
   const target = temporalTarget(temporal);
   if (!target.embedded) return undefined;
   const { devServer } = temporal;
@@ -112,5 +118,6 @@ export async function startEmbedded(temporal: TemporalConfig): Promise<DevServer
     port: devServer.port,
     uiPort: devServer.uiPort,
     namespace: target.namespace,
+    codecEndpoint,
   });
 }
