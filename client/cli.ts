@@ -5,7 +5,6 @@
 import { Command, Option } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError, InputError } from '../config';
-import { EncryptionError } from '../config/encryption';
 import { RUNBOOKS } from '../runbooks/registry';
 import { ConnectionError, LockedError, RefusedError, SetupError } from './errors';
 import { ExitCode } from './outcome';
@@ -33,11 +32,6 @@ program
   .command('worker')
   .description('run a worker against the configured Temporal (or $TEMPORAL_ADDRESS)')
   .action(lazy(() => import('./commands/worker'), 'worker'));
-
-program
-  .command('codec-server')
-  .description('decrypt payloads for the Web UI and `temporal --codec-endpoint`, for holders of the configured token')
-  .action(lazy(() => import('./commands/codec-server'), 'codecServer'));
 
 program
   .command('config')
@@ -88,6 +82,11 @@ program
   .description('approve the gate a run is waiting at (refused unless you are an approver of its environment)')
   .requiredOption('--as <name>', 'who approves')
   .option('--reason <text>', 'a note kept in the history and the audit log')
+  .option(
+    '--key <file>',
+    "sign with this private key, or a .pub whose key is in the ssh-agent (default: the approver's configured key, from the agent or ~/.ssh)",
+  )
+  .option('--print-signature', 'print the signed input for `temporal workflow update execute`; send nothing')
   .action(lazy(() => import('./commands/deploy'), 'approve'));
 
 program
@@ -95,6 +94,8 @@ program
   .description('reject the gate a run is waiting at: the run rolls back and exits 4')
   .requiredOption('--as <name>', 'who rejects')
   .option('--reason <text>', 'why, kept in the history and the audit log')
+  .option('--key <file>', 'sign with this key (as for approve)')
+  .option('--print-signature', 'print the signed update input instead of sending it')
   .action(lazy(() => import('./commands/deploy'), 'reject'));
 
 program
@@ -233,7 +234,6 @@ program
 /** The single place errors become exit codes. */
 const INVALID = [
   ConfigError,
-  EncryptionError,
   InputError,
   ConnectionError,
   LockedError,

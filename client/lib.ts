@@ -16,7 +16,6 @@ import type { Approval, Decision, RunProgress, RunReport } from '../core/progres
 import { ENVIRONMENT, RUNBOOK, runAttributes, SERVICE, STATUS, VERSION } from '../core/search-attributes';
 import { runsQuery, type RunRow, type RunsFilter } from '../core/runs';
 import type { TemporalTarget } from '../config/temporal';
-import { dataConverterOf } from '../config/encryption';
 import { parseRunInput } from '../runbooks/registry';
 import { ConnectionError, LockedError, lockHolder, RefusedError, SetupError } from './errors';
 import { ExitCode, failedOutcome, succeeded, type Outcome } from './outcome';
@@ -69,10 +68,7 @@ export class RunwayClient {
     private readonly connection: Connection,
   ) {}
 
-  /**
-   * Connects to the Temporal named by the config (or `TEMPORAL_ADDRESS`), with the payload codec its
-   * `temporal.encryption` asks for (inputs are encrypted before they leave, results and progress decrypted here).
-   */
+  /** Connects to the Temporal named by the config (or `TEMPORAL_ADDRESS`). */
   static async connect(
     options: { configFile?: string; config?: ClientConfig; loaded?: LoadedConfig } = {},
   ): Promise<RunwayClient> {
@@ -83,7 +79,6 @@ export class RunwayClient {
         ? { file: loaded.file, temporal: loaded.config.temporal, full: loaded }
         : loadClientConfig(options.configFile));
     const target = temporalTarget(config.temporal);
-    const dataConverter = dataConverterOf(config.temporal);
     const connection = await Connection.connect({
       address: target.address,
       tls: target.tls,
@@ -91,8 +86,7 @@ export class RunwayClient {
     }).catch((err: Error) => {
       throw new ConnectionError(`cannot reach Temporal at ${target.address}: ${err.message}`);
     });
-    const client = new Client({ connection, namespace: target.namespace, dataConverter });
-    return new RunwayClient(client, target, config, connection);
+    return new RunwayClient(new Client({ connection, namespace: target.namespace }), target, config, connection);
   }
 
   /**
@@ -236,12 +230,22 @@ export class RunwayClient {
 
   /**
    * Approves or rejects the gate a run waits at, as `by`. The run checks `by` against the environment's approvers:
-   * anyone else — or a run that is not waiting — is refused with the reason ({@link RefusedError}).
+   * anyone else — or a run that is not waiting — is refused with the reason ({@link RefusedError}). An approver with
+   * a key must sign (`signed`, made for that run: the update goes to that run only).
    */
-  async decide(workflowId: string, decision: 'approve' | 'reject', by: string, reason?: string): Promise<Approval> {
+  async decide(
+    workflowId: string,
+    decision: 'approve' | 'reject',
+    by: string,
+    reason?: string,
+    signed?: { signature: string; runId: string },
+  ): Promise<Approval> {
     const update = decision === 'approve' ? APPROVE_UPDATE : REJECT_UPDATE;
+    const input: Decision = { by, reason, ...(signed && { signature: signed.signature }) };
     try {
-      return await this.handle(workflowId).executeUpdate<Approval, [Decision]>(update, { args: [{ by, reason }] });
+      return await this.handle(workflowId, signed?.runId).executeUpdate<Approval, [Decision]>(update, {
+        args: [input],
+      });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new RefusedError(err.cause?.message ?? err.message);
       throw err;

@@ -5,6 +5,7 @@ import { SecretRefSchema } from './secret';
 import { ServiceSchema, type ServiceConfig } from './services';
 import { BackupSetSchema, DrillSchema, SchedulesSchema } from './backups';
 import { CertificateSchema } from './certificates';
+import { parsePublicKey } from '../core/sshsig';
 
 export { NameSchema };
 
@@ -116,9 +117,56 @@ export const HostSchema = z.strictObject({
   journalDir: z.string().optional().describe('where this host journals commands (default: ssh.journalDir)'),
 });
 
+/**
+ * An approver: a name (trusted as typed), or `{ name, key }` whose decisions count only when signed with that OpenSSH
+ * key (`runway approve … --as name` signs them). Parsed to `{ name, key? }`.
+ */
+export const ApproverSchema = z
+  .union([
+    z.string().min(1),
+    z.strictObject({
+      name: z.string().min(1),
+      key: z.string().optional().describe('OpenSSH public key line, e.g. "ssh-ed25519 AAAAC3… alice@laptop"'),
+    }),
+  ])
+  .transform((entry, ctx): { name: string; key?: string } => {
+    if (typeof entry === 'string') return { name: entry };
+    if (entry.key === undefined) return { name: entry.name };
+    const key = entry.key.trim();
+    try {
+      parsePublicKey(key);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['key'], message: (err as Error).message });
+    }
+    return { name: entry.name, key };
+  });
+export type Approver = z.output<typeof ApproverSchema>;
+
+/** Each approver once, each key of one approver: a signature must tell who decided. */
+function distinctApprovers(approvers: Approver[], ctx: z.RefinementCtx): void {
+  approvers.forEach((a, i) => {
+    const first = approvers.findIndex((b) => b.name === a.name);
+    if (first < i) ctx.addIssue({ code: 'custom', path: [i], message: `${a.name} is listed twice` });
+    const twin = a.key && approvers.slice(0, i).find((b) => b.key && sameKey(b.key, a.key!));
+    if (twin) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'key'],
+        message: `the same key as ${twin.name}'s: each approver signs with a key of their own`,
+      });
+    }
+  });
+}
+
+const sameKey = (a: string, b: string) => a.split(/\s+/)[1] === b.split(/\s+/)[1];
+
 export const ApprovalSchema = z.strictObject({
   required: z.boolean().default(true),
-  approvers: z.array(z.string().min(1)).min(1).describe('names allowed to approve or reject, e.g. GitHub logins'),
+  approvers: z
+    .array(ApproverSchema)
+    .min(1)
+    .superRefine(distinctApprovers)
+    .describe('who may approve or reject: names (e.g. GitHub logins), or { name, key } to require signed decisions'),
   timeout: DurationSchema.default(3_600_000).describe('an approval not given in time rejects the run (and rolls back)'),
 });
 

@@ -1,3 +1,4 @@
+import type { Approver } from '../config/schema';
 import { parsePublicKey, parseSignature, verifySignature, type SshSignature } from './sshsig';
 import { equalBytes, utf8 } from './ssh-wire';
 
@@ -12,10 +13,7 @@ import { equalBytes, utf8 } from './ssh-wire';
 export const APPROVAL_NAMESPACE = 'runway-approval';
 
 /** One approver as the plan carries it: the name, and the OpenSSH public key line when decisions must be signed. */
-export interface Approver {
-  name: string;
-  key?: string;
-}
+export type { Approver };
 
 /** What a signature covers. */
 export interface SignedDecision {

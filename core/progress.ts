@@ -1,3 +1,5 @@
+import type { Approver } from '../config/schema';
+
 /** A run's progress and report: what the `progress` query returns, what the CLI, Slack and the audit log show. */
 
 /** Where a run is. `failed` means failed and fully rolled back; `rollback-incomplete` needs a human. */
@@ -58,6 +60,8 @@ export interface RunProgress {
   result?: Record<string, unknown>;
   /** Every decision at an approval gate, in order. */
   approvals?: Approval[];
+  /** The gate the run waits at, while it waits: what a decision names, and whose decisions must be signed. */
+  awaiting?: AwaitingGate;
   /** Slack messages not delivered by the end of the run, and the workflow that keeps retrying them. */
   notifications?: { undelivered: string[]; retriedBy?: string };
   /** Set when the audit log could not be written. */
@@ -70,7 +74,15 @@ export interface Approval {
   decision: 'approved' | 'rejected' | 'timed-out';
   by?: string;
   reason?: string;
+  /** The fingerprint (`SHA256:…`) of the SSH key that signed the decision, for an approver configured with a key. */
+  signedWith?: string;
   at: string;
+}
+
+/** A gate waiting for a decision. An approver with a `key` decides only with a signature made with it. */
+export interface AwaitingGate {
+  gate: string;
+  approvers: Approver[];
 }
 
 /** The final report a run returns (or carries in its failure details). */
@@ -80,6 +92,8 @@ export type RunReport = RunProgress;
 export interface Decision {
   by: string;
   reason?: string;
+  /** `ssh-keygen -Y sign -n runway-approval` of the approval message (core/approval.ts), armored. */
+  signature?: string;
 }
 
 /** Output kept per host in the progress state; enough to see what went wrong without bloating queries. */

@@ -71,7 +71,7 @@ export function publicKeyFromBlob(blob: Uint8Array): SshPublicKey {
     return { type, blob, point, fingerprint: fingerprint(blob) };
   } catch (err) {
     if (err instanceof UnsupportedKey) throw err;
-    throw new Error('malformed public key');
+    throw new Error('malformed public key: copy the whole line of its .pub file');
   }
 }
 

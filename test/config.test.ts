@@ -551,7 +551,10 @@ describe('examples/runway.yml', () => {
       const roles = new Set(Object.values(env.hosts).flatMap((h) => h.roles));
       expect([...roles].sort()).toEqual(['db', 'lb', 'web']);
     }
-    expect(config.environments.production.approval).toMatchObject({ approvers: ['alice', 'bob'], timeout: 1_800_000 });
+    expect(config.environments.production.approval).toMatchObject({
+      approvers: [{ name: 'alice' }, { name: 'bob' }],
+      timeout: 1_800_000,
+    });
     expect(Object.values(config.services).map((s) => s.strategy)).toEqual(['blue-green', 'rolling']);
     expect(config.ssh.key?.file).toMatch(/^\/.*runway_ed25519$/);
     expect(config.notify.slack?.token).toEqual({ env: 'SLACK_TOKEN' });

@@ -116,7 +116,7 @@ export class Runbook<I = Record<string, unknown>> {
     const { progress } = this.run;
     const command = `runway approve ${progress.workflowId} --as <name>`;
     this.run.notifier?.reply(
-      `✋ approval needed for "${name}": \`${command}\` (approvers: ${policy.approvers.join(', ')})`,
+      `✋ approval needed for "${name}": \`${command}\` (approvers: ${policy.approvers.map((a) => a.name).join(', ')})`,
     );
     this.run.setStatus('awaiting-approval');
     const labels = this.run.metricLabels;
@@ -125,7 +125,8 @@ export class Runbook<I = Record<string, unknown>> {
     try {
       await this.saga.step(`approval: ${name}`, async () => {
         const decision = await this.run.gates.gate(name, policy.approvers, policy.timeout);
-        this.run.notifier?.reply(`👍 "${name}" approved by ${decision.by}`);
+        const signed = decision.signedWith ? ` (signed with ${decision.signedWith})` : '';
+        this.run.notifier?.reply(`👍 "${name}" approved by ${decision.by}${signed}`);
       });
     } finally {
       metrics.set('gateWaitingSince', 0, labels);

@@ -1,3 +1,4 @@
+import { approverList, type Approver } from '../core/approval';
 import type { Plan, ServicePlan } from '../core/plan';
 
 /**
@@ -19,7 +20,13 @@ interface LegacyPlan {
 
 /** The plan in the current shape, whichever shape was recorded. */
 export function currentPlan(recorded: Plan): Plan {
-  if (!('heartbeatTimeoutMs' in (recorded.timing as object))) return recorded;
+  const plan = 'heartbeatTimeoutMs' in (recorded.timing as object) ? fromLegacy(recorded) : recorded;
+  // Plans recorded before signed approvals list approvers by name only.
+  const approvers: (string | Approver)[] | undefined = plan.approval?.approvers;
+  return approvers ? { ...plan, approval: { ...plan.approval!, approvers: approverList(approvers) } } : plan;
+}
+
+function fromLegacy(recorded: Plan): Plan {
   const old = recorded as unknown as Plan & LegacyPlan;
   const { timing, service, approval, notify } = old;
   const plan: Plan = {
@@ -33,7 +40,7 @@ export function currentPlan(recorded: Plan): Plan {
         maxInterval: timing.retry.maximumIntervalMs,
       },
     },
-    approval: approval && { approvers: approval.approvers, timeout: approval.timeoutMs },
+    approval: approval && { approvers: approverList(approval.approvers), timeout: approval.timeoutMs },
     notify: notify && {
       slack: notify.slack && { channel: notify.slack.channel, deliveryWindow: notify.slack.deliveryWindowMs },
     },

@@ -4,6 +4,8 @@ import type { RunwayClient } from '../lib';
 import { ExitCode } from '../outcome';
 import { writeStepSummary } from '../summary';
 import { actorOf, checkInput, noWorkerYet, printOutcome, withClient } from './common';
+import { InputError } from '../../config/errors';
+import { signIfNeeded } from '../sign-approval';
 
 interface RunOptions {
   environment: string;
@@ -39,25 +41,44 @@ export async function rollback(service: string, opts: RunOptions & { to?: string
   return withClient(command, (runway) => startAndFollow(runway, 'rollback', input, opts));
 }
 
-/** `runway approve <id> --as name`. */
-export function approve(id: string, opts: { as: string; reason?: string }, command: Command): Promise<number> {
+interface DecideOptions {
+  as: string;
+  reason?: string;
+  key?: string;
+  printSignature?: boolean;
+}
+
+/** `runway approve <id> --as name [--key FILE]`. */
+export function approve(id: string, opts: DecideOptions, command: Command): Promise<number> {
   return decide(id, 'approve', opts, command);
 }
 
-/** `runway reject <id> --as name`. */
-export function reject(id: string, opts: { as: string; reason?: string }, command: Command): Promise<number> {
+/** `runway reject <id> --as name [--key FILE]`. */
+export function reject(id: string, opts: DecideOptions, command: Command): Promise<number> {
   return decide(id, 'reject', opts, command);
 }
 
-async function decide(
-  id: string,
-  decision: 'approve' | 'reject',
-  opts: { as: string; reason?: string },
-  command: Command,
-) {
+/**
+ * Decides the gate the run waits at. When that gate needs `--as`'s signature (or `--key` is given) the decision is
+ * signed first, for the run and gate the progress query names; `--print-signature` prints the update's input instead
+ * of sending it, for `temporal workflow update execute`.
+ */
+async function decide(id: string, verdict: 'approve' | 'reject', opts: DecideOptions, command: Command) {
   return withClient(command, async (runway) => {
-    const record = await runway.decide(id, decision, opts.as, opts.reason);
-    console.log(`${record.gate}: ${record.decision} by ${record.by}`);
+    const progress = await runway.progress(runway.handle(id));
+    const signed = await signIfNeeded(progress, verdict, opts.as, opts.reason, opts.key);
+    if (opts.printSignature) {
+      if (!signed) throw new InputError(`${id} waits for no decision ${opts.as} must sign: nothing to sign`);
+      const { by, reason } = signed.decision;
+      console.log(JSON.stringify({ by, reason, signature: signed.signature }));
+      console.error(
+        `send it with: temporal workflow update execute --workflow-id ${id} --run-id ${signed.runId} --name ${verdict} --input '<the line above>'`,
+      );
+      return ExitCode.Succeeded;
+    }
+    const record = await runway.decide(id, verdict, opts.as, opts.reason, signed);
+    const how = record.signedWith ? ` (signed with ${record.signedWith})` : '';
+    console.log(`${record.gate}: ${record.decision} by ${record.by}${how}`);
     return ExitCode.Succeeded;
   });
 }
