@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError, InputError } from '../config';
+import { EncryptionError } from '../config/encryption';
 import { RUNBOOKS } from '../runbooks/registry';
 import { ConnectionError, LockedError, RefusedError, SetupError } from './errors';
 import { ExitCode } from './outcome';
@@ -32,6 +33,11 @@ program
   .command('worker')
   .description('run a worker against the configured Temporal (or $TEMPORAL_ADDRESS)')
   .action(lazy(() => import('./commands/worker'), 'worker'));
+
+program
+  .command('codec-server')
+  .description('decrypt payloads for the Web UI and `temporal --codec-endpoint`, for holders of the configured token')
+  .action(lazy(() => import('./commands/codec-server'), 'codecServer'));
 
 program
   .command('config')
@@ -234,6 +240,7 @@ program
 /** The single place errors become exit codes. */
 const INVALID = [
   ConfigError,
+  EncryptionError,
   InputError,
   ConnectionError,
   LockedError,

@@ -16,6 +16,7 @@ import type { Approval, Decision, RunProgress, RunReport } from '../core/progres
 import { ENVIRONMENT, RUNBOOK, runAttributes, SERVICE, STATUS, VERSION } from '../core/search-attributes';
 import { runsQuery, type RunRow, type RunsFilter } from '../core/runs';
 import type { TemporalTarget } from '../config/temporal';
+import { dataConverterOf } from '../config/encryption';
 import { parseRunInput } from '../runbooks/registry';
 import { ConnectionError, LockedError, lockHolder, RefusedError, SetupError } from './errors';
 import { ExitCode, failedOutcome, succeeded, type Outcome } from './outcome';
@@ -68,7 +69,10 @@ export class RunwayClient {
     private readonly connection: Connection,
   ) {}
 
-  /** Connects to the Temporal named by the config (or `TEMPORAL_ADDRESS`). */
+  /**
+   * Connects to the Temporal named by the config (or `TEMPORAL_ADDRESS`), with the payload codec its
+   * `temporal.encryption` asks for (inputs are encrypted before they leave, results and progress decrypted here).
+   */
   static async connect(
     options: { configFile?: string; config?: ClientConfig; loaded?: LoadedConfig } = {},
   ): Promise<RunwayClient> {
@@ -79,6 +83,7 @@ export class RunwayClient {
         ? { file: loaded.file, temporal: loaded.config.temporal, full: loaded }
         : loadClientConfig(options.configFile));
     const target = temporalTarget(config.temporal);
+    const dataConverter = dataConverterOf(config.temporal);
     const connection = await Connection.connect({
       address: target.address,
       tls: target.tls,
@@ -86,7 +91,8 @@ export class RunwayClient {
     }).catch((err: Error) => {
       throw new ConnectionError(`cannot reach Temporal at ${target.address}: ${err.message}`);
     });
-    return new RunwayClient(new Client({ connection, namespace: target.namespace }), target, config, connection);
+    const client = new Client({ connection, namespace: target.namespace, dataConverter });
+    return new RunwayClient(client, target, config, connection);
   }
 
   /**
