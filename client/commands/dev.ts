@@ -9,13 +9,13 @@ import { configFileOf } from './common';
 export async function dev(_opts: unknown, command: Command): Promise<number> {
   const configFile = configFileOf(command);
   const loaded = loadConfig(configFile);
-  const metricsListen = installDevRuntime(loaded.config.metrics?.listen, DEV_METRICS_LISTEN);
   // With encrypted payloads and a codecServer section, the Web UI reads runs through it: it starts first, so a bad
-  // token or a taken port stops here, before anything else has started.
+  // key or token or a taken port stops here, before anything else has started.
   const { encryption } = loaded.config.temporal;
   const codec = encryption?.codecServer
     ? await serveCodec(encryption, configFile, (line) => console.error(`runway: ${line}`), devUiOrigin(loaded))
     : undefined;
+  const metricsListen = installDevRuntime(loaded.config.metrics?.listen, DEV_METRICS_LISTEN);
   // The dev server comes with the sandbox tooling, which a worker image need not ship.
   const { startEmbedded } = await import('../../sandbox/dev-server');
   const server = await startEmbedded(loaded.config.temporal, codec?.endpoint).catch(async (err: unknown) => {
