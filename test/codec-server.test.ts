@@ -62,7 +62,13 @@ describe('the codec server', () => {
 
   it('refuses a caller without the token or with another one, and decodes nothing for it', async () => {
     const payloads = await sealed('private');
-    for (const headers of [{}, { Authorization: 'Bearer nope' }, { Authorization: TOKEN }, { Cookie: 'x=1' }]) {
+    const refused: Record<string, string>[] = [
+      {},
+      { Authorization: 'Bearer nope' },
+      { Authorization: TOKEN },
+      { Cookie: 'x=1' },
+    ];
+    for (const headers of refused) {
       const res = await post('/decode', { payloads }, headers);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
