@@ -1,8 +1,12 @@
 import { z } from 'zod';
-import { DurationSchema } from './duration';
+import { cronProblem } from './cron';
+import { DurationSchema, PositiveDurationSchema } from './duration';
 import { NameSchema } from './names';
 import { SecretRefSchema } from './secret';
-import { PLACEHOLDER } from '../core/template';
+import { templateSchema } from './templates';
+import { addressProblem, hostPath, plainText, PortSchema, UrlPathSchema } from './values';
+
+export { templateSchema };
 
 /**
  * The `backups`, `drills` and `schedules` sections of runway.yml. A backup set is of one kind (`postgres`, `files`),
@@ -13,16 +17,19 @@ import { PLACEHOLDER } from '../core/template';
 /** When a runbook runs on its own: a cron expression (`0 2 * * *`, in UTC) or `{ every: 6h }`. */
 export const ScheduleSpecSchema = z.union(
   [
-    z
-      .string()
-      .regex(
-        /^[0-9A-Za-z*/,?#-]+(\s+[0-9A-Za-z*/,?#-]+){4}$|^@(hourly|daily|weekly|monthly|yearly)$/,
-        'expected a cron expression of 5 fields ("0 2 * * *", in UTC) or { every: 1d }',
-      ),
-    z.strictObject({
-      every: DurationSchema.refine((ms) => ms >= 1_000, 'expected at least 1s'),
-      offset: DurationSchema.optional(),
+    z.string().superRefine((text, ctx) => {
+      const problem = cronProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
+    z
+      .strictObject({
+        every: DurationSchema.refine((ms) => ms >= 1_000, 'expected at least 1s'),
+        offset: DurationSchema.optional().describe('shifts each run later within its interval'),
+      })
+      .refine((s) => s.offset === undefined || s.offset < s.every, {
+        message: 'offset must be shorter than every',
+        path: ['offset'],
+      }),
   ],
   { error: 'expected a cron expression like "0 2 * * *" or { every: 6h }' },
 );
@@ -38,7 +45,7 @@ const TableSchema = z
   .regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/, 'expected [schema.]table');
 
 export const VerifyQuerySchema = z.strictObject({
-  name: z.string().min(1).max(80),
+  name: plainText('a query name').min(1).max(80),
   sql: z.string().min(1).describe('run in the restored copy with psql -At; its output is compared as text'),
   expect: z
     .union([z.string(), z.number()])
@@ -46,22 +53,89 @@ export const VerifyQuerySchema = z.strictObject({
     .describe('the expected output (rows one per line, columns separated by |)'),
 });
 
+/**
+ * Options Runway gives pg_dump itself (format, output, database, connection, snapshot), or that make it print
+ * something else than a dump or wait for a password: one of these in dumpOptions would break the copy, not tune it.
+ */
+const RUNWAY_DUMP_OPTIONS: Record<string, string> = {
+  F: 'format',
+  f: 'file',
+  d: 'dbname',
+  h: 'host',
+  p: 'port',
+  U: 'username',
+  W: 'password',
+  j: 'jobs',
+  V: 'version',
+  '?': 'help',
+};
+const RUNWAY_DUMP_LONG = [...Object.values(RUNWAY_DUMP_OPTIONS), 'snapshot'];
+
+/** Short options of pg_dump that take a value: the rest of a cluster after one of them is that value. */
+const DUMP_TAKES_VALUE = new Set('deEfFhjnNpStTUZ');
+
+function shortClusterName(cluster: string): string | undefined {
+  for (const flag of cluster) {
+    if (RUNWAY_DUMP_OPTIONS[flag]) return RUNWAY_DUMP_OPTIONS[flag];
+    if (DUMP_TAKES_VALUE.has(flag)) return undefined;
+  }
+  return undefined;
+}
+
+/** One pg_dump option per item: `--name`, `--name=value` or `-Xvalue`, none Runway sets itself. */
+const DumpOptionSchema = z.string().superRefine((text, ctx) => {
+  const long = /^--([a-z][a-z0-9-]*)(=[^\u0000-\u001f]*)?$/.exec(text);
+  const short = /^-([A-Za-z?])([^\s\u0000-\u001f]*)$/.exec(text);
+  if (!long && !short) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected one pg_dump option per item, such as --no-owner, --exclude-table=logs or -Tlogs',
+    });
+    return;
+  }
+  // pg_dump takes any unambiguous prefix of a long option (--fil is --file), and short flags in clusters (-xFp).
+  const name = long ? RUNWAY_DUMP_LONG.find((o) => o.startsWith(long[1])) : shortClusterName(text.slice(1));
+  if (name) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `Runway sets --${name} itself (or it would break the copy): leave ${text.split('=')[0]} out`,
+    });
+  }
+});
+
 const PgConnectionSchema = z
   .strictObject({
-    host: z.string().min(1).optional().describe("socket directory or host name (default: the server's local socket)"),
-    port: z.number().int().min(1).max(65535).optional(),
-    user: z.string().min(1).optional().describe('database role (default: the login user)'),
+    host: z
+      .string()
+      .superRefine((text, ctx) => {
+        const problem = text.startsWith('/')
+          ? /[\s\u0000-\u001f]/.test(text)
+            ? 'a socket directory must not contain spaces or control characters'
+            : undefined
+          : addressProblem(text) && `expected a socket directory (absolute) or a host name: ${addressProblem(text)}`;
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional()
+      .describe("socket directory or host name (default: the server's local socket)"),
+    port: PortSchema.optional(),
+    user: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, 'expected a database role name (letters, digits, "_", "$", "-")')
+      .optional()
+      .describe('database role (default: the login user)'),
     password: SecretRefSchema.optional().describe('reference to the password; given to psql as PGPASSWORD'),
   })
   .prefault({});
 
 const common = {
   environment: NameSchema.describe('environment whose hosts hold the data and the copies'),
-  dir: z.string().min(1).describe("where copies live on the host; relative paths are under the host's dir"),
+  dir: hostPath({ base: "the host's dir" }).describe(
+    "where copies live on the host; relative paths are under the host's dir",
+  ),
   keep: z
     .union([
       z.number().int().min(1).max(1000),
-      z.strictObject({ count: z.number().int().min(1).max(1000), maxAge: DurationSchema.optional() }),
+      z.strictObject({ count: z.number().int().min(1).max(1000), maxAge: PositiveDurationSchema.optional() }),
     ])
     .default(7)
     .transform((k) => (typeof k === 'number' ? { count: k } : k))
@@ -72,31 +146,37 @@ const common = {
   copyTo: z
     .intersection(
       HostOrRoleSchema,
-      z.strictObject({ dir: z.string().min(1).optional().describe('default: the same dir as on the source') }),
+      z.strictObject({
+        dir: hostPath({ base: "the host's dir" }).optional().describe('default: the same dir as on the source'),
+      }),
     )
     .optional()
     .describe('an off-host copy, verified by sha256 there'),
   schedule: z.strictObject({ backup: ScheduleSpecSchema.optional(), verify: ScheduleSpecSchema.optional() }).optional(),
   alert: z
     .strictObject({
-      copyOlderThan: DurationSchema.default(26 * 3_600_000),
-      verifiedOlderThan: DurationSchema.default(50 * 3_600_000),
+      copyOlderThan: PositiveDurationSchema.default(26 * 3_600_000),
+      verifiedOlderThan: PositiveDurationSchema.default(50 * 3_600_000),
     })
     .prefault({})
     .describe('runway backups status fails when the newest copy or newest verified copy is older'),
 };
 
+/** A key of the other kind, refused in words that say so (a plain "unknown key" would not). */
+function otherKind(kind: string) {
+  return z.never({ error: `applies to kind: ${kind} only` }).optional();
+}
+
 const PostgresSetSchema = z.strictObject({
   kind: z.literal('postgres'),
   ...common,
+  paths: otherKind('files'),
+  exclude: otherKind('files'),
   host: NameSchema.optional(),
   role: NameSchema.optional(),
   database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, 'expected a database name'),
   connection: PgConnectionSchema,
-  dumpOptions: z
-    .array(z.string().regex(/^--?[A-Za-z]/, 'expected a pg_dump option such as --no-owner'))
-    .default([])
-    .describe('extra pg_dump options, one per item'),
+  dumpOptions: z.array(DumpOptionSchema).default([]).describe('extra pg_dump options, one per item'),
   verify: z
     .strictObject({
       tables: z.array(TableSchema).default([]).describe('tables that must exist in the restored copy'),
@@ -108,10 +188,17 @@ const PostgresSetSchema = z.strictObject({
 const FilesSetSchema = z.strictObject({
   kind: z.literal('files'),
   ...common,
+  database: otherKind('postgres'),
+  connection: otherKind('postgres'),
+  dumpOptions: otherKind('postgres'),
+  verify: otherKind('postgres'),
   host: NameSchema.optional(),
   role: NameSchema.optional(),
-  paths: z.array(z.string().min(1)).min(1).describe("files and directories; relative paths are under the host's dir"),
-  exclude: z.array(z.string().min(1)).default([]).describe('tar --exclude patterns'),
+  paths: z
+    .array(hostPath({ base: "the host's dir" }))
+    .min(1)
+    .describe("files and directories; relative paths are under the host's dir"),
+  exclude: z.array(plainText('a pattern').min(1)).default([]).describe('tar --exclude patterns'),
 });
 
 export const BackupSetSchema = z
@@ -123,29 +210,15 @@ export const BackupSetSchema = z
 /** Placeholders a drill's app commands and smoke checks may use. */
 export const DRILL_PLACEHOLDERS = ['database', 'port', 'host', 'address', 'dir', 'drill', 'set'];
 
-/** A command line with `{{placeholders}}` from `known`; an unknown one is refused with the list. */
-export function templateSchema(known: readonly string[]) {
-  return z
-    .string()
-    .min(1)
-    .superRefine((text, ctx) => {
-      for (const [, name] of text.matchAll(PLACEHOLDER)) {
-        if (!known.includes(name)) {
-          ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}} (known: ${known.join(', ')})` });
-        }
-      }
-    });
-}
-
 const DrillTemplateSchema = templateSchema(DRILL_PLACEHOLDERS);
 
 const SmokeCheckSchema = z.union(
   [
     z.strictObject({
       http: z.strictObject({
-        path: z.string().regex(/^\//, 'expected a path starting with /').default('/health'),
+        path: UrlPathSchema,
         expectStatus: z.number().int().min(100).max(599).default(200),
-        expectBody: z.string().optional(),
+        expectBody: z.string().min(1).optional(),
       }),
     }),
     z.strictObject({ command: DrillTemplateSchema.describe('run on the DR host; exit 0 passes') }),
@@ -163,7 +236,9 @@ export const DrillSchema = z.strictObject({
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, 'expected a database name')
           .optional(),
-        dir: z.string().min(1).optional().describe('files sets: where the copy is restored (default: drill dir)'),
+        dir: hostPath({ base: "the host's dir" })
+          .optional()
+          .describe('the drill dir: files sets restore the copy here, app commands get it as {{dir}}'),
       }),
     )
     .describe("the DR host (in the set's environment) and database the copy is restored into"),
@@ -171,13 +246,13 @@ export const DrillSchema = z.strictObject({
     .strictObject({
       start: DrillTemplateSchema.describe('starts the app against the restored copy; must return'),
       stop: DrillTemplateSchema.describe('stops it; must succeed when nothing runs'),
-      port: z.number().int().min(1).max(65535).optional().describe('where HTTP smoke checks reach it'),
+      port: PortSchema.optional().describe('where HTTP smoke checks reach it'),
     })
     .optional(),
   smoke: z.array(SmokeCheckSchema).default([]),
-  healthTimeout: DurationSchema.default(120_000).describe('how long the app has to pass its smoke checks'),
+  healthTimeout: PositiveDurationSchema.default(120_000).describe('how long the app has to pass its smoke checks'),
   objectives: z
-    .strictObject({ rto: DurationSchema.optional(), rpo: DurationSchema.optional() })
+    .strictObject({ rto: PositiveDurationSchema.optional(), rpo: PositiveDurationSchema.optional() })
     .prefault({})
     .describe('recovery time and point objectives the drill is measured against'),
   schedule: ScheduleSpecSchema.optional(),
@@ -185,7 +260,7 @@ export const DrillSchema = z.strictObject({
 
 /** How `runway schedules apply` creates Runway's Temporal Schedules. */
 export const SchedulesSchema = z.strictObject({
-  catchupWindow: DurationSchema.default(3_600_000).describe(
+  catchupWindow: PositiveDurationSchema.default(3_600_000).describe(
     'runs missed while Temporal was down are made up this late',
   ),
   paused: z.boolean().default(false).describe('create every schedule paused'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** A batch size: a count of hosts or a percentage of them. */
+/** A batch size: a count of hosts or a percentage of them (more than 0, at most 100). */
 export const BatchSizeSchema = z.union([
   z.number().int().min(1),
-  z.string().regex(/^(100|[1-9]\d?)(\.\d+)?%$/, 'expected a count or a percentage like 25%'),
+  z.string().regex(/^(100(\.0+)?|[1-9]\d?(\.\d+)?)%$/, 'expected a count or a percentage like 25%'),
 ]);

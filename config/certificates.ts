@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { DurationSchema } from './duration';
+import { DurationSchema, PositiveDurationSchema } from './duration';
 import { NameSchema } from './names';
-import { ScheduleSpecSchema, templateSchema } from './backups';
+import { ScheduleSpecSchema } from './backups';
 import { SecretRefSchema } from './secret';
+import { templateSchema } from './templates';
+import { LocalPathSchema, PortSchema } from './values';
 
 /**
  * The `certificates` section of runway.yml: named certificates, the domains they must cover and the endpoints that
@@ -21,16 +23,18 @@ export const DomainSchema = z
   );
 
 /** A certificate's renew-before: a duration (`30d`) or a share of its lifetime (`33%`). */
-export const RenewBeforeSchema = z.union(
-  [
-    DurationSchema,
-    z
-      .string()
-      .regex(/^\d{1,2}(\.\d+)?%$/, 'expected a duration like 30d or a share of the lifetime like 33%')
-      .transform((p) => ({ fraction: Number(p.slice(0, -1)) / 100 })),
-  ],
-  { error: 'expected a duration like 30d or a share of the lifetime like 33%' },
-);
+export const RenewBeforeSchema = z
+  .union(
+    [
+      DurationSchema,
+      z
+        .string()
+        .regex(/^\d{1,2}(\.\d+)?%$/, 'expected a duration like 30d or a share of the lifetime like 33%')
+        .transform((p) => ({ fraction: Number(p.slice(0, -1)) / 100 })),
+    ],
+    { error: 'expected a duration like 30d or a share of the lifetime like 33%' },
+  )
+  .refine((r) => typeof r === 'number' || r.fraction > 0, 'a share of 0% would never renew: give more than 0%');
 
 const EndpointSchema = z
   .intersection(
@@ -38,7 +42,7 @@ const EndpointSchema = z
       error: 'expected { host: <name> } or { role: <role> }, with port and sni',
     }),
     z.strictObject({
-      port: z.number().int().min(1).max(65535).default(443),
+      port: PortSchema.default(443),
       sni: DomainSchema.optional().describe('the name sent in the handshake (default: the first domain)'),
     }),
   )
@@ -48,7 +52,8 @@ const EndpointSchema = z
 const HostFileSchema = z
   .string()
   .regex(/^[A-Za-z0-9._/+@-]*[A-Za-z0-9._+@-]$/, 'expected a path of [A-Za-z0-9._/+@-]')
-  .refine((p) => !p.split('/').includes('..'), 'a path must not contain ".."');
+  .refine((p) => !p.split('/').includes('..'), 'a path must not contain ".."')
+  .refine((p) => !p.startsWith('-'), 'a path must not start with "-"');
 
 const HostOrRoleSchema = z.union([z.strictObject({ host: NameSchema }), z.strictObject({ role: NameSchema })], {
   error: 'expected { host: <name> } or { role: <role> }',
@@ -61,11 +66,9 @@ const AcmeSchema = z.strictObject({
     .describe('e.g. https://acme-v02.api.letsencrypt.org/directory'),
   email: z.email().optional().describe('the account contact'),
   accountKey: SecretRefSchema.describe('reference to the account key (PEM); the account is made or found with it'),
-  caFile: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("PEM on the worker trusted for the directory's TLS, for a private ACME server"),
+  caFile: LocalPathSchema.optional().describe(
+    "PEM on the worker trusted for the directory's TLS, for a private ACME server",
+  ),
   challenge: z.strictObject({
     http01: z
       .intersection(HostOrRoleSchema, z.strictObject({ webroot: HostFileSchema }))
@@ -97,7 +100,9 @@ const InstallSchema = z.intersection(
       'checks the server config with the new files (e.g. nginx -t); non-zero refuses them',
     ),
     reload: templateSchema(INSTALL_PLACEHOLDERS).describe('makes the server read the files (e.g. nginx -s reload)'),
-    verifyTimeout: DurationSchema.default(30_000).describe('how long every endpoint may take to serve the new one'),
+    verifyTimeout: PositiveDurationSchema.default(30_000).describe(
+      'how long every endpoint may take to serve the new one',
+    ),
   }),
 );
 

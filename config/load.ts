@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors';
 import { formatPath, issueMessage, tidy } from './issues';
 import { RULES } from './rules';
 import { ClientConfigSchema, RunwayConfigSchema, type RunwayConfig, type TemporalConfig } from './schema';
+import { readYaml, type At } from './yaml';
+
+/** At most this many problems are printed; a last line says how many more there are. */
+export const MAX_PROBLEMS = 50;
 
 /** The config file used when neither `--config` nor `RUNWAY_CONFIG` names one. */
 export const DEFAULT_CONFIG_FILE = 'runway.yml';
@@ -36,14 +40,42 @@ export function loadConfig(file: string = configPath()): LoadedConfig {
 
 /** Validates config text as if read from `file`; relative paths resolve against that file's directory. */
 export function parseConfig(text: string, file: string): LoadedConfig {
-  const { doc, at } = parseYaml(text, file);
-  const parsed = RunwayConfigSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, at)));
+  const { doc, at, value } = readYaml(text, file);
+  const parsed = RunwayConfigSchema.safeParse(value ?? {});
+  if (!parsed.success) throw schemaError(parsed.error.issues, doc, file, at);
+  const found = RULES.flatMap((rule) => rule(parsed.data, value));
+  if (found.length > 0) {
+    throw new ConfigError(
+      limited(
+        found.length,
+        found.slice(0, MAX_PROBLEMS + 1).map((p) => locate(doc, p.path, p.message, file, at)),
+      ),
+    );
   }
-  const ruleProblems = RULES.flatMap((rule) => rule(parsed.data)).map((p) => locate(doc, p.path, p.message, file, at));
-  if (ruleProblems.length > 0) throw new ConfigError(ruleProblems);
   return { file, config: resolvePaths(parsed.data, dirname(file)) };
+}
+
+/** One problem per issue (per key, for unknown keys), located only for those printed: a huge file stays fast. */
+function schemaError(issues: z.core.$ZodIssue[], doc: Document, file: string, at: At): ConfigError {
+  const count = (issue: z.core.$ZodIssue) => (issue.code === 'unrecognized_keys' ? issue.keys.length : 1);
+  const total = issues.reduce((n, issue) => n + count(issue), 0);
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    if (problems.length > MAX_PROBLEMS) break;
+    problems.push(...problemsOf(issue, doc, file, at));
+  }
+  return new ConfigError(limited(total, problems));
+}
+
+/** The first {@link MAX_PROBLEMS} problems, and in place of the rest one line at the next saying how many. */
+function limited(total: number, problems: ConfigProblem[]): ConfigProblem[] {
+  if (total <= MAX_PROBLEMS) return problems;
+  const next = problems[MAX_PROBLEMS];
+  const more = total - MAX_PROBLEMS;
+  return [
+    ...problems.slice(0, MAX_PROBLEMS),
+    { ...next, message: `and ${more} more problem${more === 1 ? '' : 's'} from here on: fix these and check again` },
+  ];
 }
 
 /**
@@ -75,30 +107,15 @@ export function loadClientConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
     const reason = missing ? `file not found${hint}` : (err as Error).message;
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: reason }]);
   }
-  const { doc, at } = parseYaml(text, file);
-  const value = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const { doc, at, value } = readYaml(text, file);
   if (value && typeof value === 'object' && Object.keys(value).some((key) => key !== 'temporal')) {
     const full = parseConfig(text, file);
     return { file, temporal: full.config.temporal, full };
   }
-  const parsed = ClientConfigSchema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, at)));
+  const parsed = ClientConfigSchema.safeParse(value ?? {});
+  if (!parsed.success) throw schemaError(parsed.error.issues, doc, file, at);
   return { file, temporal: resolveTemporalPaths(parsed.data.temporal, absolutizer(dirname(file))) };
 }
-
-function parseYaml(text: string, file: string): { doc: Document; at: At } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => lineCounter.linePos(offset);
-  if (doc.errors.length > 0) {
-    // The first syntax error only: the parser's later ones are usually its confusion after the first.
-    const [e] = doc.errors;
-    throw new ConfigError([{ file, ...at(e.pos[0]), path: 'yaml', message: e.message.split('\n')[0] }]);
-  }
-  return { doc, at };
-}
-
-type At = (offset: number) => { line: number; col: number };
 
 function problemsOf(issue: z.core.$ZodIssue, doc: Document, file: string, at: At): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {

@@ -1,15 +1,38 @@
 import { z } from 'zod';
-import { DurationSchema } from './duration';
+import { DurationSchema, PositiveDurationSchema } from './duration';
 import { NameSchema } from './names';
 import { SecretRefSchema } from './secret';
 import { ServiceSchema, type ServiceConfig } from './services';
 import { BackupSetSchema, DrillSchema, SchedulesSchema } from './backups';
 import { CertificateSchema } from './certificates';
 import { parsePublicKey } from '../core/sshsig';
+import {
+  addressProblem,
+  HostAddressSchema,
+  hostPath,
+  httpUrl,
+  ListenSchema,
+  LocalPathSchema,
+  LoginUserSchema,
+  PortSchema,
+} from './values';
 
 export { NameSchema };
 
-const FileRefSchema = z.strictObject({ file: z.string().min(1).describe('path of a PEM file') });
+const FileRefSchema = z.strictObject({ file: LocalPathSchema.describe('path of a PEM file') });
+
+/** Where the Temporal frontend is: `host:port`, or `embedded` for the dev server `runway dev` starts. */
+const TemporalAddressSchema = z.string().superRefine((text, ctx) => {
+  if (text === 'embedded') return;
+  const match = /^(\[[^\]]*\]|[^:]*):(\d{1,5})$/.exec(text);
+  const host = match?.[1].replace(/^\[(.*)\]$/, '$1');
+  const port = Number(match?.[2]);
+  if (match && host !== undefined && !addressProblem(host) && port >= 1 && port <= 65535) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `expected host:port (e.g. temporal.example.com:7233) or embedded, got ${JSON.stringify(text)}`,
+  });
+});
 
 const KeyIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a key id like 2026-12 or k2');
 
@@ -40,13 +63,19 @@ export const EncryptionSchema = z
 
 export const TemporalSchema = z
   .strictObject({
-    address: z
+    address: TemporalAddressSchema.default('embedded').describe(
+      'host:port of the Temporal frontend, or "embedded" for the local dev server runway dev starts',
+    ),
+    namespace: z
       .string()
-      .default('embedded')
-      .describe('host:port of the Temporal frontend, or "embedded" for the local dev server runway dev starts'),
-    namespace: z.string().min(1).default('default'),
-    taskQueue: z.string().min(1).default('runway').describe('task queue the Runway worker polls'),
-    uiUrl: z.url().optional().describe('base URL of the Temporal Web UI, for links to runs'),
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'expected a namespace name of letters, digits, ".", "_" or "-"')
+      .default('default'),
+    taskQueue: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, 'expected a task queue name of letters, digits and ._:/@+-')
+      .default('runway')
+      .describe('task queue the Runway worker polls'),
+    uiUrl: httpUrl().optional().describe('base URL of the Temporal Web UI, for links to runs'),
     tls: z
       .union(
         [
@@ -68,9 +97,9 @@ export const TemporalSchema = z
     ),
     devServer: z
       .strictObject({
-        port: z.number().int().min(1).max(65535).default(7233),
-        uiPort: z.number().int().min(1).max(65535).default(8233),
-        dbFile: z.string().default('.runway/temporal.db'),
+        port: PortSchema.default(7233),
+        uiPort: PortSchema.default(8233),
+        dbFile: LocalPathSchema.default('.runway/temporal.db'),
       })
       .prefault({})
       .describe('the embedded dev server, used when address is "embedded"'),
@@ -78,43 +107,46 @@ export const TemporalSchema = z
   .prefault({});
 
 export const SshSchema = z.strictObject({
-  user: z.string().min(1).describe('login user on every host unless the host sets its own'),
-  port: z.number().int().min(1).max(65535).default(22),
+  user: LoginUserSchema.describe('login user on every host unless the host sets its own'),
+  port: PortSchema.default(22),
   key: z
-    .strictObject({ file: z.string().min(1), passphrase: SecretRefSchema.optional() })
+    .strictObject({ file: LocalPathSchema, passphrase: SecretRefSchema.optional() })
     .optional()
     .describe('private key file; its passphrase, if any, is a secret reference'),
   agent: z.boolean().default(false).describe('authenticate through the ssh-agent at $SSH_AUTH_SOCK'),
-  knownHosts: z.string().min(1).describe('known_hosts file every host key is verified against'),
-  connectTimeout: DurationSchema.default(10_000),
-  keepaliveInterval: DurationSchema.default(10_000),
-  heartbeatTimeout: DurationSchema.default(30_000).describe(
+  knownHosts: LocalPathSchema.describe('known_hosts file every host key is verified against'),
+  connectTimeout: PositiveDurationSchema.default(10_000),
+  keepaliveInterval: DurationSchema.default(10_000).describe('0 sends no keepalives'),
+  heartbeatTimeout: PositiveDurationSchema.default(30_000).describe(
     'a command whose worker stops heartbeating this long is retried elsewhere',
   ),
-  commandTimeout: DurationSchema.default(3_600_000).describe('longest a single command may run'),
+  commandTimeout: PositiveDurationSchema.default(3_600_000).describe('longest a single command may run'),
   retry: z
     .strictObject({
-      attempts: z.number().int().min(1).default(8),
-      initialInterval: DurationSchema.default(1_000),
-      maxInterval: DurationSchema.default(30_000),
+      attempts: z.number().int().min(1).max(100).default(8),
+      initialInterval: PositiveDurationSchema.default(1_000),
+      maxInterval: PositiveDurationSchema.default(30_000),
     })
     .prefault({})
     .describe('how connection failures are retried (a command that ran and failed is not)'),
   trustOnFirstUse: z.boolean().default(false).describe('add unknown host keys to knownHosts instead of refusing'),
   maxChannelsPerHost: z.number().int().min(1).max(64).default(8),
-  journalDir: z
-    .string()
+  journalDir: hostPath({ base: 'the login home' })
     .default('.runway/journal')
     .describe('where each host journals commands; relative to the login home'),
 });
 
 export const HostSchema = z.strictObject({
-  address: z.string().min(1).describe('IP address or DNS name'),
-  port: z.number().int().min(1).max(65535).optional(),
-  user: z.string().min(1).optional(),
+  address: HostAddressSchema.describe('IP address or DNS name'),
+  port: PortSchema.optional(),
+  user: LoginUserSchema.optional(),
   roles: z.array(NameSchema).default([]),
-  dir: z.string().min(1).optional().describe("base of this host's relative service dirs (default: the login home)"),
-  journalDir: z.string().optional().describe('where this host journals commands (default: ssh.journalDir)'),
+  dir: hostPath({ base: 'the login home' })
+    .optional()
+    .describe("base of this host's relative service dirs (default: the login home)"),
+  journalDir: hostPath({ base: 'the login home' })
+    .optional()
+    .describe('where this host journals commands (default: ssh.journalDir)'),
 });
 
 /**
@@ -181,9 +213,14 @@ export const EnvironmentSchema = z.strictObject({
 export const NotifySchema = z.strictObject({
   slack: z
     .strictObject({
-      channel: z.string().min(1),
+      channel: z
+        .string()
+        .regex(
+          /^(#?[a-z0-9][a-z0-9._-]{0,79}|[CDG][A-Z0-9]{6,})$/,
+          'expected a channel name such as #ops or an id such as C0123ABCDEF',
+        ),
       token: SecretRefSchema.describe('bot token reference, e.g. { env: SLACK_TOKEN }'),
-      apiUrl: z.url().optional().describe('Slack Web API base URL (default https://slack.com/api/)'),
+      apiUrl: httpUrl().optional().describe('Slack Web API base URL (default https://slack.com/api/)'),
       deliveryWindow: DurationSchema.default(120_000).describe(
         'after a run, how long undelivered Slack messages are retried before the report lists them',
       ),
@@ -192,23 +229,15 @@ export const NotifySchema = z.strictObject({
 });
 
 export const AuditSchema = z.strictObject({
-  file: z.string().min(1).default('.runway/audit.jsonl').describe('JSON-lines audit log on the worker machine'),
-  drills: z
-    .string()
-    .min(1)
-    .default('.runway/drills.jsonl')
-    .describe('JSON-lines log of every DR drill (RTO, RPO, objectives) on the worker machine'),
+  file: LocalPathSchema.default('.runway/audit.jsonl').describe('JSON-lines audit log on the worker machine'),
+  drills: LocalPathSchema.default('.runway/drills.jsonl').describe(
+    'JSON-lines log of every DR drill (RTO, RPO, objectives) on the worker machine',
+  ),
 });
 
 /** The worker's Prometheus endpoint: off unless `listen` is given (`runway dev` and the demo turn it on). */
 export const MetricsSchema = z.strictObject({
-  listen: z
-    .string()
-    .regex(
-      /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):\d{1,5}$/,
-      'expected address:port, e.g. 127.0.0.1:9464 (0.0.0.0:9464 to be scraped from other machines)',
-    )
-    .describe('where the worker serves /metrics for Prometheus'),
+  listen: ListenSchema.describe('where the worker serves /metrics for Prometheus'),
 });
 
 /** Where `runway dev` and the demo serve the worker's metrics when the config does not say. */

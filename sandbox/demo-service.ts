@@ -63,7 +63,8 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
     // FAIL_LB_TEST in the load balancer's service dir makes the test refuse (an injected nginx -t failure in tests).
     `      test: ${JSON.stringify(`[ ! -e {{dir}}/FAIL_LB_TEST ] && ${o.nginx.testCommand}`)}`,
     `      reload: ${JSON.stringify(o.nginx.reloadCommand)}`,
-    `    drainWait: ${o.drainWait ?? '1s'}`,
+    // drainWait is read by blue-green only; a rolling service that gave it would be refused.
+    ...(o.strategy === 'blue-green' ? [`    drainWait: ${o.drainWait ?? '1s'}`] : []),
     ...(o.batchSize !== undefined ? [`    batchSize: ${JSON.stringify(o.batchSize)}`] : []),
     ...(o.maxFailures !== undefined ? [`    maxFailures: ${o.maxFailures}`] : []),
     `    env: ${JSON.stringify(o.env ?? { GREETING: 'hello' })}`,

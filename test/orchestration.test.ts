@@ -40,7 +40,7 @@ describe('a rolling deploy over 500 hosts (fake activities)', () => {
     const taskQueue = `test-fleet-${Math.random().toString(36).slice(2, 8)}`;
     const configFile = join(dir, 'runway.yml');
     // Loopback addresses nothing listens on: the model answers for every host, so no packet leaves this process.
-    const address = (i: number) => `127.200.${1 + (i >> 8)}.${1 + (i & 0xff)}`;
+    const address = (i: number) => `127.200.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
     const hostLines = Array.from(
       { length: WEB },
       (_, i) => `      ${web(i)}: { address: ${address(i)}, roles: [web] }`,
@@ -69,7 +69,6 @@ describe('a rolling deploy over 500 hosts (fake activities)', () => {
         `    loadBalancer: { role: lb, upstreamFile: ${JSON.stringify(upstreamFile)}, upstream: app, test: "true", reload: "true" }`,
         `    batchSize: ${BATCH}`,
         '    maxFailures: 0',
-        '    drainWait: 0s',
         `audit: { file: ${JSON.stringify(join(dir, 'audit.jsonl'))} }`,
         '',
       ].join('\n'),
