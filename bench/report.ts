@@ -2,12 +2,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
-/** The configurations the bench compares; `ssh` opens a new connection per command, `ssh-mux` multiplexes. */
-export type Config = 'runway' | 'ssh' | 'ssh-mux';
+/**
+ * The configurations the bench compares; `runway-encrypted` is the same runbook with `temporal.encryption` on, `ssh`
+ * opens a new connection per command, `ssh-mux` multiplexes.
+ */
+export type Config = 'runway' | 'runway-encrypted' | 'ssh' | 'ssh-mux';
 
 /** How each configuration is named in the table. */
 export const LABELS: Record<Config, string> = {
   runway: 'Runway `steps` runbook',
+  'runway-encrypted': 'Runway `steps` runbook, payloads encrypted',
   ssh: 'ssh, new connection per command',
   'ssh-mux': 'ssh, multiplexed (ControlMaster)',
 };
@@ -47,7 +51,7 @@ export function summarize(measurements: Measurement[], steps: number): Result[] 
   });
   for (const r of results) {
     const runway = results.find((x) => x.config === 'runway' && x.hosts === r.hosts);
-    if (r.config !== 'runway' && runway) r.runwayRatio = runway.stepsPerSecond / r.stepsPerSecond;
+    if (r.config.startsWith('ssh') && runway) r.runwayRatio = runway.stepsPerSecond / r.stepsPerSecond;
   }
   return results;
 }
@@ -58,6 +62,17 @@ export function overheadMs(results: Result[], steps: number): Record<number, num
   for (const r of results.filter((x) => x.config === 'runway')) {
     const mux = results.find((x) => x.config === 'ssh-mux' && x.hosts === r.hosts);
     if (mux) out[r.hosts] = ((r.wallSeconds - mux.wallSeconds) * 1000) / steps;
+  }
+  return out;
+}
+
+/** Steps per second with payload encryption off and on, and on/off, by number of hosts. */
+export function encryptionCost(results: Result[]): Record<number, { off: number; on: number; ratio: number }> {
+  const out: Record<number, { off: number; on: number; ratio: number }> = {};
+  for (const on of results.filter((x) => x.config === 'runway-encrypted')) {
+    const off = results.find((x) => x.config === 'runway' && x.hosts === on.hosts);
+    if (off)
+      out[on.hosts] = { off: off.stepsPerSecond, on: on.stepsPerSecond, ratio: on.stepsPerSecond / off.stepsPerSecond };
   }
   return out;
 }

@@ -1,10 +1,12 @@
 /**
- * Steps per second of the `steps` runbook beside the same commands over plain OpenSSH, on 1 and 10 sandbox hosts:
- * `npm run bench -- --steps 20 --rounds 3`. Everything runs in this process against a local Temporal dev server and
+ * Steps per second of the `steps` runbook — with payload encryption off and on (`temporal.encryption`, a worker and a
+ * client of each, on task queues of their own) — beside the same commands over plain OpenSSH, on 1 and 10 sandbox
+ * hosts: `npm run bench -- --steps 20 --rounds 3`. Everything runs in this process against a local Temporal dev server and
  * real sshd hosts on loopback addresses of their own. Prints a Markdown table and writes
  * `.runway/bench/steps-<timestamp>.json`. A measurement, not a test: it checks that every command answered what it
  * should, never how fast.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +18,21 @@ import { RunwayClient } from '../client/lib';
 import { sandboxConfigYaml } from '../sandbox/config';
 import { startSandbox, type SandboxHost } from '../sandbox/hosts';
 import { createRunwayWorker, installRuntime } from '../worker';
-import { machineFacts, markdownTable, overheadMs, summarize, writeJson, type Config, type Measurement } from './report';
+import {
+  encryptionCost,
+  machineFacts,
+  markdownTable,
+  overheadMs,
+  summarize,
+  writeJson,
+  type Config,
+  type Measurement,
+} from './report';
 import { closeMasters, sshSteps } from './ssh';
 import { runBench, type Undo } from './cleanup';
 
 const HOST_COUNTS = [1, 10];
-const CONFIGS: Config[] = ['runway', 'ssh', 'ssh-mux'];
+const CONFIGS: Config[] = ['runway', 'runway-encrypted', 'ssh', 'ssh-mux'];
 const ENVIRONMENT = 'bench';
 
 type Expected = (step: number, host: SandboxHost) => string;
@@ -75,32 +86,43 @@ async function main(undo: Undo): Promise<void> {
   mkdirSync(join(dir, 'mux'));
   const controlPath = (h: SandboxHost) => join(dir, 'mux', h.name);
   undo.push(() => closeMasters(sandbox, sandbox.hosts, controlPath));
-  const configFile = join(dir, 'runway.yml');
-  writeFileSync(
-    configFile,
-    sandboxConfigYaml(sandbox, { environment: ENVIRONMENT, extra: `temporal:\n  address: ${env.address}\n` }),
+  // The same runway.yml twice: encryption off, and on (its own task queue, a fresh key).
+  writeFileSync(join(dir, 'bench.key'), randomBytes(32).toString('base64'));
+  const encryption = `  taskQueue: runway-encrypted\n  encryption: { keyId: b1, keys: { b1: { file: ${join(dir, 'bench.key')} } } }\n`;
+  const configFiles = { off: join(dir, 'runway.yml'), on: join(dir, 'runway-encrypted.yml') };
+  for (const [which, file] of Object.entries(configFiles)) {
+    const temporal = `temporal:\n  address: ${env.address}\n${which === 'on' ? encryption : ''}`;
+    writeFileSync(file, sandboxConfigYaml(sandbox, { environment: ENVIRONMENT, extra: temporal }));
+  }
+  const workers = await Promise.all(
+    Object.values(configFiles).map((configFile) =>
+      createRunwayWorker({ configFile, connection: env.nativeConnection }),
+    ),
   );
-  const { worker, pool } = await createRunwayWorker({ configFile, connection: env.nativeConnection });
-  undo.push(() => pool.close());
+  for (const { pool } of workers) undo.push(() => pool.close());
 
   const commands = Array.from({ length: steps }, (_, i) => `echo step ${i + 1} on $RUNWAY_HOST`);
   const expected: Expected = (i, h) => `step ${i + 1} on ${h.name}`;
   const measurements: Measurement[] = HOST_COUNTS.flatMap((hosts) =>
     CONFIGS.map((config) => ({ config, hosts, seconds: [] })),
   );
-  await worker.runUntil(async () => {
-    const runway = await RunwayClient.connect({ configFile });
+  const running = workers.map(({ worker }) => worker.run());
+  try {
+    const runway = await RunwayClient.connect({ configFile: configFiles.off });
+    const encrypted = await RunwayClient.connect({ configFile: configFiles.on });
     const run: Record<Config, (hosts: SandboxHost[]) => Promise<void>> = {
       runway: (hosts) => runwaySteps(runway, hosts, commands, expected),
+      'runway-encrypted': (hosts) => runwaySteps(encrypted, hosts, commands, expected),
       ssh: (hosts) => sshSteps(sandbox, hosts, commands, expected),
       'ssh-mux': (hosts) => sshSteps(sandbox, hosts, commands, expected, controlPath),
     };
     try {
       // Warm-up: the workflow bundle and Runway's pooled connections, the ssh control masters, the page cache.
       for (const m of measurements) await run[m.config](sandbox.hosts.slice(0, m.hosts));
-      // Rounds interleave the configurations, so drift in the machine's load hits them all alike.
+      // Rounds interleave the configurations, so drift in the machine's load hits them all alike; every other round
+      // runs them in reverse, so none always follows the same neighbour (encryption on right after off, say).
       for (let round = 1; round <= rounds; round++) {
-        for (const m of measurements) {
+        for (const m of round % 2 ? measurements : [...measurements].reverse()) {
           m.seconds.push(await seconds(() => run[m.config](sandbox.hosts.slice(0, m.hosts))));
           console.error(
             `round ${round}/${rounds}: ${m.config} on ${m.hosts} host(s): ${m.seconds.at(-1)!.toFixed(2)} s`,
@@ -109,14 +131,25 @@ async function main(undo: Undo): Promise<void> {
       }
     } finally {
       await runway.close();
+      await encrypted.close();
     }
-  });
+  } finally {
+    for (const { worker } of workers) worker.shutdown();
+    await Promise.all(running);
+  }
 
   const results = summarize(measurements, steps);
   const overhead = overheadMs(results, steps);
   console.log(`\n## ${steps}-step runbook, median of ${rounds} round(s)\n\n${markdownTable(results)}\n`);
   for (const [hosts, ms] of Object.entries(overhead)) {
     console.log(`Runway overhead vs multiplexed ssh, ${hosts} host(s): ${ms.toFixed(0)} ms per step`);
+  }
+  const encryptionOnOff = encryptionCost(results);
+  for (const [hosts, c] of Object.entries(encryptionOnOff)) {
+    console.log(
+      `Payload encryption, ${hosts} host(s): ${c.on.toFixed(2)} steps/s on vs ${c.off.toFixed(2)} off ` +
+        `(on/off ${c.ratio.toFixed(3)})`,
+    );
   }
   console.log(
     `\nEvery configuration logs in as ${sandbox.user} and pays the same login shell start per command; ` +
@@ -129,6 +162,7 @@ async function main(undo: Undo): Promise<void> {
     machine: machineFacts(),
     results,
     overheadMsPerStep: overhead,
+    encryptionOnOff,
   });
   console.log(`JSON: ${file}`);
 }

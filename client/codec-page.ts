@@ -1,9 +1,9 @@
 /** The codec server's one page: log in with the token (a browser session for the Web UI), or see the session and log out. */
 export function loginPage(o: { endpoint: string; origins: string[]; expires?: Date; refused?: boolean }): string {
   const body = o.expires
-    ? `<p>Logged in until ${o.expires.toISOString()}. In the Temporal Web UI, open the codec server settings, use
-<code>${escape(o.endpoint)}</code> as the endpoint and turn on <em>Include cross-origin credentials</em>: runs then
-show in clear in this browser.</p>
+    ? `<p>Logged in until ${o.expires.toISOString()}. In the Temporal Web UI's codec server settings, choose
+<em>Use my browser setting</em>, enter <code>${escape(o.endpoint)}</code> and turn on
+<em>Include cross-origin credentials</em>: runs then show in clear in this browser.</p>
 <form method="post" action="/logout"><button type="submit">Log out</button></form>`
     : `${o.refused ? '<p role="alert">That is not the token.</p>' : ''}
 <form method="post" action="/login">
