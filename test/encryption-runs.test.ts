@@ -7,6 +7,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { RunwayClient } from '../client/lib';
 import { codecOf } from '../config/encryption';
 import { PROGRESS_QUERY } from '../core/names';
+import { ownedByRunway, scheduleOptions, type DesiredSchedule } from '../core/schedules';
 import { ensureTemporal, ROOT } from '../sandbox/bootstrap';
 import { freePort } from '../sandbox/process';
 import { bundleRunbooks, createRunwayWorker, RUNBOOKS_PATH } from '../worker';
@@ -185,6 +186,65 @@ describe('encrypted runs', () => {
       const payloads = answer.queryResult?.payloads ?? [];
       expect(payloads.map(sealed)).toEqual(['binary/encrypted']);
       expect(Buffer.from(payloads[0].data ?? []).toString('latin1')).not.toContain(SECRETS.execOutput);
+    }
+  });
+
+  it("a running command's heartbeat details are sealed where Temporal shows them (pending activities)", async () => {
+    const handle = await w.runway.start('exec', {
+      environment: 'test',
+      role: 'web',
+      command: `sleep 3; echo ${P}-late`,
+      actor: 'ci',
+    });
+    const { workflowId, firstExecutionRunId: runId } = handle;
+    const details = await waitFor('a heartbeat', async () => {
+      const described = await raw.connection.workflowService.describeWorkflowExecution({
+        namespace: 'default',
+        execution: { workflowId, runId },
+      });
+      return described.pendingActivities?.find((a) => a.heartbeatDetails?.payloads?.length)?.heartbeatDetails;
+    });
+    expect(details!.payloads!.map((p) => Buffer.from(p.metadata?.encoding ?? []).toString())).toEqual([
+      'binary/encrypted',
+    ]);
+    expect((await w.runway.wait(handle)).status).toBe('succeeded');
+  });
+
+  it("a schedule's action (input, memo, summary) and memo are sealed by the client that creates it", async () => {
+    const scheduleId = `runway:backup:${P}`;
+    const desired: DesiredSchedule = {
+      id: scheduleId,
+      workflowType: 'backup',
+      workflowId: `backup:${P}`,
+      input: { environment: 'test', set: 'app-db', actor: 'schedule', note: `${P}-scheduled` } as never,
+      environment: 'test',
+      spec: { every: 3_600_000 },
+      specText: 'every 1h',
+      taskQueue: w.world.taskQueue,
+      catchupWindow: 60_000,
+      paused: true,
+      fingerprint: `${P}-fingerprint`,
+    };
+    await w.runway.client.schedule.create(scheduleOptions(desired, 'planning'));
+    try {
+      const described = await raw.connection.workflowService.describeSchedule({ namespace: 'default', scheduleId });
+      const json = (described as unknown as { toJSON(): unknown }).toJSON();
+      const payloads = payloadsOf(json).filter((p) => !p.path.includes('searchAttributes'));
+      expect(payloads.map((p) => p.path.join('.'))).toEqual(
+        expect.arrayContaining([
+          'schedule.action.startWorkflow.input.payloads.0',
+          'schedule.action.startWorkflow.memo.fields.actor',
+          'schedule.action.startWorkflow.userMetadata.summary',
+          'memo.fields.runway',
+        ]),
+      );
+      expect(payloads.filter((p) => encodingOf(p.payload) !== 'binary/encrypted')).toEqual([]);
+      expect(clearText(json)).not.toMatch(new RegExp(`${P}-(scheduled|fingerprint)`));
+      // Runway's own reading of its schedules (the memo marker) still works through the codec.
+      const mine = await w.runway.client.schedule.getHandle(scheduleId).describe();
+      expect(ownedByRunway(mine)).toBe(true);
+    } finally {
+      await w.runway.client.schedule.getHandle(scheduleId).delete();
     }
   });
 
