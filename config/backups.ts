@@ -48,7 +48,7 @@ export const VerifyQuerySchema = z.strictObject({
   name: plainText('a query name').min(1).max(80),
   sql: z.string().min(1).describe('run in the restored copy with psql -At; its output is compared as text'),
   expect: z
-    .union([z.string(), z.number()])
+    .union([z.string(), z.number()], { error: 'expected the output as text or a number' })
     .transform(String)
     .describe('the expected output (rows one per line, columns separated by |)'),
 });
@@ -133,10 +133,13 @@ const common = {
     "where copies live on the host; relative paths are under the host's dir",
   ),
   keep: z
-    .union([
-      z.number().int().min(1).max(1000),
-      z.strictObject({ count: z.number().int().min(1).max(1000), maxAge: PositiveDurationSchema.optional() }),
-    ])
+    .union(
+      [
+        z.number().int().min(1).max(1000),
+        z.strictObject({ count: z.number().int().min(1).max(1000), maxAge: PositiveDurationSchema.optional() }),
+      ],
+      { error: 'expected a count of copies (1-1000) or { count, maxAge }' },
+    )
     .default(7)
     .transform((k) => (typeof k === 'number' ? { count: k } : k))
     .describe('copies kept: a count, or { count, maxAge }; the newest verified copy is never deleted'),

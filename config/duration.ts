@@ -14,20 +14,22 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration in config: a string with a unit (`30s`, `5m`) or a number of milliseconds. Parsed to milliseconds. */
-export const DurationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value : parseDuration(value);
-  if (ms === undefined || ms < 0 || !Number.isInteger(ms)) {
-    const what =
-      typeof value === 'number' ? 'a whole number of milliseconds, 0 or more' : 'a duration like 30s, 5m or 1h';
-    ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  if (ms > MAX_DURATION_MS) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration of at most 3650d, got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const DurationSchema = z
+  .union([z.number(), z.string()], { error: 'expected a duration like 30s, 5m or 1h' })
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseDuration(value);
+    if (ms === undefined || ms < 0 || !Number.isInteger(ms)) {
+      const what =
+        typeof value === 'number' ? 'a whole number of milliseconds, 0 or more' : 'a duration like 30s, 5m or 1h';
+      ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration of at most 3650d, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** A duration that must be longer than zero: a timeout, an interval, an age. */
 export const PositiveDurationSchema = DurationSchema.refine((ms) => ms > 0, 'expected a duration longer than 0');

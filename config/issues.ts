@@ -5,8 +5,21 @@ import type { z } from 'zod';
 /** zod's words, made plain: a missing key says so instead of "expected string, received undefined". */
 export function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return 'missing required key';
+  if (issue.code === 'invalid_type' && / received null$/.test(issue.message)) {
+    return `expected ${KINDS[issue.expected] ?? issue.expected}, got an empty value`;
+  }
   return tidy(issue.message);
 }
+
+/** What a value of each type is, in the words of a YAML file. */
+const KINDS: Partial<Record<string, string>> = {
+  record: 'a map',
+  object: 'a map',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+};
 
 /** `a.b[0]`, with keys holding spaces, dots, brackets or quotes written `hosts["web 1"]`, so a path is unambiguous. */
 export function formatPath(keys: readonly (string | number | symbol)[]): string {

@@ -5,7 +5,7 @@ import { isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors';
 import { formatPath, issueMessage, tidy } from './issues';
-import { RULES } from './rules';
+import { CLIENT_RULES, RULES, type RuleProblem } from './rules';
 import { ClientConfigSchema, RunwayConfigSchema, type RunwayConfig, type TemporalConfig } from './schema';
 import { readYaml, type At } from './yaml';
 
@@ -43,16 +43,20 @@ export function parseConfig(text: string, file: string): LoadedConfig {
   const { doc, at, value } = readYaml(text, file);
   const parsed = RunwayConfigSchema.safeParse(value ?? {});
   if (!parsed.success) throw schemaError(parsed.error.issues, doc, file, at);
-  const found = RULES.flatMap((rule) => rule(parsed.data, value));
-  if (found.length > 0) {
-    throw new ConfigError(
-      limited(
-        found.length,
-        found.slice(0, MAX_PROBLEMS + 1).map((p) => locate(doc, p.path, p.message, file, at)),
-      ),
-    );
-  }
+  checkRules(
+    RULES.flatMap((rule) => rule(parsed.data, value)),
+    doc,
+    file,
+    at,
+  );
   return { file, config: resolvePaths(parsed.data, dirname(file)) };
+}
+
+/** Throws the problems the cross-field rules found, located in the file; nothing when there are none. */
+function checkRules(found: RuleProblem[], doc: Document, file: string, at: At): void {
+  if (found.length === 0) return;
+  const located = found.slice(0, MAX_PROBLEMS + 1).map((p) => locate(doc, p.path, p.message, file, at));
+  throw new ConfigError(limited(found.length, located));
 }
 
 /** One problem per issue (per key, for unknown keys), located only for those printed: a huge file stays fast. */
@@ -114,6 +118,12 @@ export function loadClientConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
   }
   const parsed = ClientConfigSchema.safeParse(value ?? {});
   if (!parsed.success) throw schemaError(parsed.error.issues, doc, file, at);
+  checkRules(
+    CLIENT_RULES.flatMap((rule) => rule(parsed.data, value)),
+    doc,
+    file,
+    at,
+  );
   return { file, temporal: resolveTemporalPaths(parsed.data.temporal, absolutizer(dirname(file))) };
 }
 

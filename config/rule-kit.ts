@@ -10,7 +10,7 @@ export interface RuleProblem {
  * A cross-field check the schema cannot express. It gets the parsed config (defaults filled in) and the file's value
  * as written, so a rule can tell a setting given on purpose from its default.
  */
-export type Rule = (config: RunwayConfig, written: unknown) => RuleProblem[];
+export type Rule<C = RunwayConfig> = (config: C, written: unknown) => RuleProblem[];
 
 /** `record[key]` when the record holds it itself: `constructor` or `toString` are not environments. */
 export function own<T>(record: Record<string, T>, key: string): T | undefined {

@@ -2,6 +2,7 @@ import { backupReferences, drillReferences } from './backup-rules';
 import { certificateReferences } from './cert-rules';
 import { given, type Rule, type RuleProblem } from './rule-kit';
 import { serviceRoles, serviceSettings, strategyNeeds, strategySettings, uniquePorts } from './service-rules';
+import type { RunwayConfig } from './schema';
 import { listenPort } from './values';
 
 export type { Rule, RuleProblem };
@@ -42,7 +43,7 @@ const uniqueEndpoints: Rule = (config) => {
 };
 
 /** Settings of the embedded dev server or of an external cluster, given for the other. */
-const temporalSettings: Rule = (config, written) => {
+const temporalSettings: Rule<Pick<RunwayConfig, 'temporal' | 'metrics'>> = (config, written) => {
   const { address, tls, apiKey, devServer } = config.temporal;
   const problems: RuleProblem[] = [];
   if (address !== 'embedded') {
@@ -79,6 +80,9 @@ const auditFiles: Rule = ({ audit }) =>
   audit.file === audit.drills
     ? [{ path: ['audit', 'drills'], message: 'the drill log needs a file of its own (it is audit.file)' }]
     : [];
+
+/** The rules of a client's config (its `temporal:` section alone), run after the schema accepted it. */
+export const CLIENT_RULES: Rule<Pick<RunwayConfig, 'temporal' | 'metrics'>>[] = [temporalSettings];
 
 /** Every cross-field rule, run after the schema accepted the file. */
 export const RULES: Rule[] = [

@@ -32,7 +32,7 @@ export function templateProblems(
 export function templateSchema(known: readonly string[], elsewhere: Readonly<Record<string, string>> = {}) {
   return z
     .string()
-    .min(1)
+    .min(1, 'expected a command, got an empty string')
     .superRefine((text, ctx) => {
       if (text.includes('\0')) ctx.addIssue({ code: 'custom', message: 'a command must not contain a NUL' });
       for (const message of templateProblems(text, known, elsewhere)) ctx.addIssue({ code: 'custom', message });

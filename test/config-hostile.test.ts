@@ -1,4 +1,7 @@
-import { ConfigError, parseConfig } from '../config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadClientConfig, parseConfig } from '../config';
 
 /**
  * A corpus of malformed configs, as a careless user or an attacker would write them: each row breaks one thing in a
@@ -88,6 +91,14 @@ function problemLines(text: string): string[] {
     return err.message.split('\n');
   }
   throw new Error('the config was accepted');
+}
+
+/** Exactly one problem line: it starts with `prefix` (file:line:col path) and its message says `message`. */
+function expectOneLine(lines: string[], prefix: string, message: string | RegExp): void {
+  expect({ count: lines.length, head: lines[0]?.slice(0, prefix.length) }).toEqual({ count: 1, head: prefix });
+  const said = lines[0].slice(prefix.length);
+  if (typeof message === 'string') expect(said).toContain(message);
+  else expect(said).toMatch(message);
 }
 
 /**
@@ -366,7 +377,7 @@ const HOST_ROWS: Row[] = [
     yml(...SSH, 'environments:', '  prod:', '    hosts:'),
     'environments.prod.hosts',
     { after: 'hosts:' },
-    'expected record, received null',
+    'expected a map, got an empty value',
   ],
   [
     'an environment with no hosts',
@@ -842,6 +853,20 @@ const SERVICE_ROWS: Row[] = [
     '>=0',
   ],
   ['one release kept', bg({ releasesKept: '1' }), 'services.api.releasesKept', { after: 'releasesKept: ' }, '>=2'],
+  [
+    'a command that is empty',
+    rolling({ stop: "''" }),
+    'services.worker.stop',
+    "''",
+    'expected a command, got an empty string',
+  ],
+  [
+    'a services section with nothing in it',
+    cfg('services:'),
+    'services',
+    { after: 'services:' },
+    'expected a map, got an empty value',
+  ],
   ['releasesKept as a string', bg({ releasesKept: '"5"' }), 'services.api.releasesKept', '"5"', 'expected number'],
   // Settings and secrets.
   [
@@ -986,6 +1011,13 @@ const BACKUP_ROWS: Row[] = [
     'backups.app.connection.user',
     '-Upostgres',
     'expected a database role name',
+  ],
+  [
+    'copies kept as a string',
+    pgSet({ keep: '"7"' }),
+    'backups.app.keep',
+    '"7"',
+    'expected a count of copies (1-1000) or { count, maxAge }',
   ],
   [
     'zero copies kept',
@@ -1293,17 +1325,65 @@ describe('the pieces every row starts from', () => {
 
 describe(`a corpus of ${ROWS.length} malformed configs`, () => {
   it.each(ROWS)('refuses %s', (_name, text, path, where, message) => {
-    const lines = problemLines(text);
-    const prefix = `${FILE}:${position(text, where)} ${path}: `;
-    expect({ count: lines.length, head: lines[0].slice(0, prefix.length) }).toEqual({ count: 1, head: prefix });
-    const said = lines[0].slice(prefix.length);
-    if (typeof message === 'string') expect(said).toContain(message);
-    else expect(said).toMatch(message);
+    expectOneLine(problemLines(text), `${FILE}:${position(text, where)} ${path}: `, message);
   });
 
   it('takes each row apart in time, the bombs included', () => {
     const started = Date.now();
     for (const [, text] of [...YAML_ROWS]) expect(() => parseConfig(text, FILE)).toThrow(ConfigError);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe("a client's config (its temporal: section alone) is held to the same rules", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'runway-client-config-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const CLIENT_ROWS: Row[] = [
+    [
+      'tls with the embedded server',
+      yml('temporal: { tls: true }'),
+      'temporal.tls',
+      'true',
+      'tls applies to an external cluster',
+    ],
+    [
+      'devServer with an external cluster',
+      yml('temporal: { address: t.example.com:7233, devServer: { port: 7234 } }'),
+      'temporal.devServer',
+      '{ port',
+      'devServer applies to the embedded server',
+    ],
+    [
+      'an address with a command in it',
+      yml('temporal: { address: "t.example.com:7233; rm -rf /" }'),
+      'temporal.address',
+      '"t.example.com',
+      'expected host:port',
+    ],
+    ['an unknown key', yml('temporal: { adress: t.example.com:7233 }'), 'temporal.adress', 'adress', 'unknown key'],
+    ['a key given twice', yml('temporal: {}', 'temporal: {}'), 'yaml', ['temporal', 2], '"temporal" is given twice'],
+  ];
+
+  it.each(CLIENT_ROWS)('refuses %s', (_name, text, path, where, message) => {
+    const file = join(dir, 'runway.yml');
+    writeFileSync(file, text);
+    let lines: string[] = [];
+    try {
+      loadClientConfig(file, {});
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      lines = err.message.split('\n');
+    }
+    expectOneLine(lines, `${file}:${position(text, where)} ${path}: `, message);
+  });
+
+  it('accepts a client config that points at a cluster', () => {
+    const file = join(dir, 'runway.yml');
+    writeFileSync(file, yml('temporal: { address: t.example.com:7233, tls: true, apiKey: { env: KEY } }'));
+    expect(loadClientConfig(file, {}).temporal.address).toBe('t.example.com:7233');
   });
 });
