@@ -2,7 +2,8 @@
  * Runway's config: the zod schemas of `runway.yml` and of runbook inputs (the single source of truth for their types;
  * `core/plan.ts` derives the plan's from them), the loader that turns a file into a validated config — or the client's
  * `temporal`-only view of it — or one `file:line:col path: message` line per problem, and the cross-field rules.
- * `inputs.ts` is pure (zod only), so the runbooks can carry their input schemas.
+ * `inputs.ts` is pure (zod only), so the runbooks can carry their input schemas. `encryption.ts` is the payload codec
+ * every client and worker takes from `temporal.encryption`.
  */
 export * from './schema';
 export * from './services';
@@ -24,3 +25,11 @@ export {
 } from './secret';
 export * from './inputs';
 export { temporalTarget, type TemporalTarget } from './temporal';
+export {
+  codecOf,
+  dataConverterOf,
+  EncryptionCodec,
+  EncryptionError,
+  UndecryptableError,
+  type EncryptionConfig,
+} from './encryption';

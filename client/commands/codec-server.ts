@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveSecret } from '../../config';
+import { resolveSecret, type SecretRef } from '../../config';
 import { codecOf, EncryptionError, type EncryptionConfig } from '../../config/encryption';
 import { startCodecServer, type RunningCodecServer } from '../codec-server';
 import { ExitCode } from '../outcome';
@@ -59,7 +59,7 @@ export async function serveCodec(
   return startCodecServer({ codec, token, listen: codecServer.listen, origins, log });
 }
 
-function resolveToken(ref: EncryptionConfig['keys'][string]): string {
+function resolveToken(ref: SecretRef): string {
   const what = 'temporal.encryption.codecServer.token';
   let token: string;
   try {
