@@ -2,15 +2,8 @@ import { known, own, hostsWithRole, type Rule, type RuleProblem } from './rule-k
 
 /**
  * Rules of the `certificates` section: the environment, hosts and roles an entry names exist; renewal settings come
- * together; the names sent and installed are the certificate's own.
+ * together; a domain is listed once.
  */
-
-/** True when a certificate for `domain` (maybe `*.example.com`) is valid for `name`. */
-function covers(domain: string, name: string): boolean {
-  const [d, n] = [domain.toLowerCase(), name.toLowerCase()];
-  if (d === n) return true;
-  return d.startsWith('*.') && n.endsWith(d.slice(1)) && !n.slice(0, -d.length + 1).includes('.');
-}
 
 export const certificateReferences: Rule = (config) => {
   const problems: RuleProblem[] = [];
@@ -56,13 +49,6 @@ export const certificateReferences: Rule = (config) => {
     cert.domains.forEach((domain, i) => {
       if (cert.domains.slice(0, i).some((d) => d.toLowerCase() === domain.toLowerCase()))
         problems.push({ path: [...at, 'domains', i], message: `${domain} is listed twice` });
-    });
-    cert.endpoints.forEach((e, i) => {
-      if (e.sni !== undefined && !cert.domains.some((d) => covers(d, e.sni!)))
-        problems.push({
-          path: [...at, 'endpoints', i, 'sni'],
-          message: `${e.sni} is not among the domains (${cert.domains.join(', ')}): the check would fail for a good certificate`,
-        });
     });
   }
   return problems;
