@@ -199,7 +199,7 @@ const FilesSetSchema = z.strictObject({
   role: NameSchema.optional(),
   paths: z
     .array(hostPath({ base: "the host's dir" }))
-    .min(1)
+    .min(1, 'expected at least one path to back up')
     .describe("files and directories; relative paths are under the host's dir"),
   exclude: z.array(plainText('a pattern').min(1)).default([]).describe('tar --exclude patterns'),
 });

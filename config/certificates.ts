@@ -108,8 +108,11 @@ const InstallSchema = z.intersection(
 
 export const CertificateSchema = z.strictObject({
   environment: NameSchema.describe('environment whose hosts serve the certificate'),
-  domains: z.array(DomainSchema).min(1).describe('names the certificate must cover (its SANs)'),
-  endpoints: z.array(EndpointSchema).min(1),
+  domains: z
+    .array(DomainSchema)
+    .min(1, 'expected at least one domain')
+    .describe('names the certificate must cover (its SANs)'),
+  endpoints: z.array(EndpointSchema).min(1, 'expected at least one endpoint to check'),
   renewBefore: RenewBeforeSchema.default(30 * 86_400_000).describe(
     '`runway certs status` fails when less than this is left',
   ),

@@ -1,16 +1,20 @@
 import { backupReferences, drillReferences } from './backup-rules';
 import { certificateReferences } from './cert-rules';
 import { given, type Rule, type RuleProblem } from './rule-kit';
-import { serviceRoles, serviceSettings, strategyNeeds, strategySettings, uniquePorts } from './service-rules';
+import { uniqueOnHost } from './host-rules';
+import { serviceRoles, serviceSettings, strategyNeeds, strategySettings } from './service-rules';
 import type { RunwayConfig } from './schema';
 import { listenPort } from './values';
 
 export type { Rule, RuleProblem };
 
-const sshCredentials: Rule = (config) =>
-  config.ssh.key || config.ssh.agent
-    ? []
-    : [{ path: ['ssh'], message: 'set key.file or agent: true so Runway can log in' }];
+const sshCredentials: Rule = (config) => {
+  const { key, agent, knownHosts } = config.ssh;
+  if (!key && !agent) return [{ path: ['ssh'], message: 'set key.file or agent: true so Runway can log in' }];
+  if (key && key.file === knownHosts)
+    return [{ path: ['ssh', 'knownHosts'], message: 'knownHosts is the private key file: give the known_hosts file' }];
+  return [];
+};
 
 const sshRetry: Rule = ({ ssh }) =>
   ssh.retry.maxInterval < ssh.retry.initialInterval
@@ -94,7 +98,7 @@ export const RULES: Rule[] = [
   strategyNeeds,
   strategySettings,
   serviceRoles,
-  uniquePorts,
+  uniqueOnHost,
   serviceSettings,
   backupReferences,
   drillReferences,

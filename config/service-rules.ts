@@ -1,9 +1,8 @@
 import { given, hostsWithRole, known, type Rule, type RuleProblem } from './rule-kit';
-import type { RunwayConfig } from './schema';
 
 /**
- * Rules of the `services` section: what each strategy needs and what only it uses, the roles a service names, the
- * ports its instances take on a host, and its settings against its secrets.
+ * Rules of the `services` section: what each strategy needs and what only it uses, the roles a service names, and
+ * its settings against its secrets. (What its instances hold on a host is in host-rules.ts.)
  */
 
 /** What each strategy needs to run at all. */
@@ -84,80 +83,6 @@ export const serviceRoles: Rule = (config) => {
       path: ['services', name, 'roles'],
       message: `no environment has a host for every role this service needs (${[...new Set(where)].join('; ')})`,
     });
-  }
-  return problems;
-};
-
-/** A port in use on a host, and who uses it. */
-interface PortUse {
-  port: number;
-  path: (string | number)[];
-  owner: string;
-  what: string;
-}
-
-/** What listens on each host: its sshd, the services its roles run, the drills restored onto it. */
-function portsOf(config: RunwayConfig, envName: string, hostName: string): PortUse[] {
-  const env = config.environments[envName];
-  const host = env.hosts[hostName];
-  const hostAt = ['environments', envName, 'hosts', hostName];
-  const uses: PortUse[] = [
-    {
-      port: host.port ?? config.ssh.port,
-      path: host.port === undefined ? ['ssh', 'port'] : [...hostAt, 'port'],
-      owner: 'ssh',
-      what: 'the ssh port',
-    },
-  ];
-  for (const [name, svc] of Object.entries(config.services)) {
-    if (!svc.roles.some((role) => host.roles.includes(role))) continue;
-    const at = ['services', name];
-    if (svc.strategy === 'rolling' && svc.port !== undefined)
-      uses.push({ port: svc.port, path: [...at, 'port'], owner: name, what: `services.${name}.port` });
-    if (svc.strategy === 'blue-green' && svc.slots) {
-      for (const slot of ['blue', 'green'] as const)
-        uses.push({
-          port: svc.slots[slot],
-          path: [...at, 'slots', slot],
-          owner: name,
-          what: `services.${name}.slots.${slot}`,
-        });
-    }
-  }
-  for (const [name, drill] of Object.entries(config.drills)) {
-    const set = Object.hasOwn(config.backups, drill.backup) ? config.backups[drill.backup] : undefined;
-    const port = drill.app?.port;
-    if (!set || set.environment !== envName || port === undefined) continue;
-    const target = 'host' in drill.target ? drill.target.host : hostsWithRole(env, drill.target.role)[0];
-    if (target === hostName)
-      uses.push({
-        port,
-        path: ['drills', name, 'app', 'port'],
-        owner: `drill ${name}`,
-        what: `drills.${name}.app.port`,
-      });
-  }
-  return uses;
-}
-
-/** Two things that listen on one host need two ports. Each clash is reported once, at the later of the two. */
-export const uniquePorts: Rule = (config) => {
-  const problems: RuleProblem[] = [];
-  const reported = new Set<string>();
-  for (const [envName, env] of Object.entries(config.environments)) {
-    for (const hostName of Object.keys(env.hosts)) {
-      const uses = portsOf(config, envName, hostName);
-      uses.forEach((use, i) => {
-        const first = uses.slice(0, i).find((u) => u.port === use.port && u.owner !== use.owner);
-        const key = `${use.what}|${first?.what}`;
-        if (!first || reported.has(key)) return;
-        reported.add(key);
-        problems.push({
-          path: use.path,
-          message: `port ${use.port} is also ${first.what} on host ${hostName} (environment ${envName}): give another port`,
-        });
-      });
-    }
   }
   return problems;
 };

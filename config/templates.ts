@@ -35,6 +35,8 @@ export function templateSchema(known: readonly string[], elsewhere: Readonly<Rec
     .min(1, 'expected a command, got an empty string')
     .superRefine((text, ctx) => {
       if (text.includes('\0')) ctx.addIssue({ code: 'custom', message: 'a command must not contain a NUL' });
+      else if (text !== '' && text.trim() === '')
+        ctx.addIssue({ code: 'custom', message: 'expected a command, got only spaces' });
       for (const message of templateProblems(text, known, elsewhere)) ctx.addIssue({ code: 'custom', message });
     });
 }

@@ -47,8 +47,8 @@ export function addressProblem(text: string): string | undefined {
     return `${JSON.stringify(text)} is not an IPv4 address (four numbers 0-255, like 10.0.0.5)`;
   if (/[:/@\s]/.test(text)) {
     return `${JSON.stringify(text)} is not a host name or an IP address (give the port in port:, the user in user:)`;
-  }
-  const labels = text.split('.');
+  } // A fully qualified name may end with the root's dot: web-1.example.com.
+  const labels = text.replace(/(.)\.$/, '$1').split('.');
   if (text.length > 253 || !labels.every((l) => LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1])) {
     return (
       `${JSON.stringify(text)} is not a host name or an IP address ` +
@@ -98,6 +98,7 @@ export function hostPath({ base, file }: HostPathOptions) {
 function hostPathProblem(path: string, base: string | undefined, file: boolean | undefined): string | undefined {
   if (path === '') return 'expected a path, got an empty string';
   if (CONTROL.test(path)) return `a path must not contain ${controlName(path)}`;
+  if (path.trim() !== path) return `${JSON.stringify(path)} starts or ends with a space: quote only the path`;
   if (path.startsWith('~')) {
     return base
       ? `"~" is not expanded on the host: write the path relative to ${base}, or absolute`
@@ -134,9 +135,11 @@ export const LocalPathSchema = z.string().superRefine((path, ctx) => {
       ? 'expected a path, got an empty string'
       : CONTROL.test(path)
         ? `a path must not contain ${controlName(path)}`
-        : path.startsWith('~') && !path.startsWith('~/')
-          ? `only "~/" (your home) is expanded: write ${JSON.stringify(path)} as an absolute path`
-          : undefined;
+        : path.trim() !== path
+          ? `${JSON.stringify(path)} starts or ends with a space: quote only the path`
+          : path.startsWith('~') && !path.startsWith('~/')
+            ? `only "~/" (your home) is expanded: write ${JSON.stringify(path)} as an absolute path`
+            : undefined;
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 

@@ -178,13 +178,13 @@ describe('renewal decisions and schedules', () => {
   });
 
   test('renew schedules of several certificates start staggered, with inputs certRenew accepts', () => {
-    const entry = (port: number) => [
+    const entry = (port: number, name: string) => [
       '    environment: prod',
       '    domains: [example.com]',
       `    endpoints: [{ host: lb-1, port: ${port} }]`,
       '    acme: { directory: "https://acme.example/dir", accountKey: { env: K },',
       '      challenge: { http01: { host: lb-1, webroot: /var/www } } }',
-      '    install: { host: lb-1, certificate: /etc/a.crt, key: /etc/a.key, test: "nginx -t", reload: "nginx -s reload" }',
+      `    install: { host: lb-1, certificate: /etc/${name}.crt, key: /etc/${name}.key, test: "nginx -t", reload: "nginx -s reload" }`,
       '    schedule: { check: "0 5 * * *", renew: "0 6 * * *" }',
     ];
     const text = [
@@ -194,9 +194,9 @@ describe('renewal decisions and schedules', () => {
       '    hosts: { lb-1: { address: 10.0.0.1 } }',
       'certificates:',
       '  a:',
-      ...entry(443),
+      ...entry(443, 'a'),
       '  b:',
-      ...entry(8443),
+      ...entry(8443, 'b'),
       '',
     ].join('\n');
     const { config } = parseConfig(text, '/cfg/runway.yml');

@@ -264,6 +264,13 @@ const HOST_ROWS: Row[] = [
     'write an IPv6 address without brackets',
   ],
   [
+    'a host name with two dots at its end',
+    host('      web-1: { address: web-1.example.com.., roles: [web] }'),
+    'environments.prod.hosts.web-1.address',
+    'web-1.example.com..',
+    'is not a host name or an IP address',
+  ],
+  [
     'a host name with an underscore',
     host('      web-1: { address: web_1.example.com, roles: [web] }'),
     'environments.prod.hosts.web-1.address',
@@ -446,6 +453,13 @@ const SSH_ROWS: Row[] = [
     'ssh.key.file',
     '~bob',
     'only "~/" (your home) is expanded',
+  ],
+  [
+    'the private key as the known_hosts file',
+    ssh('key: { file: ~/.ssh/id }').replace('knownHosts: kh', 'knownHosts: ~/.ssh/id'),
+    'ssh.knownHosts',
+    '~/.ssh/id',
+    'knownHosts is the private key file',
   ],
   [
     'a known_hosts path with a NUL',
@@ -682,7 +696,48 @@ const SERVICE_ROWS: Row[] = [
     '0 }',
     'expected a port',
   ],
+  [
+    "two services in one directory (each would prune the other's releases)",
+    cfg(
+      ...entry('services', 'api', BLUE_GREEN),
+      ...entry('services', 'worker', ROLLING, { dir: '/srv/api/' }).slice(1),
+    ),
+    'services.worker.dir',
+    '/srv/api/',
+    '/srv/api is also services.api.dir on host web-1 (environment prod): each service needs a directory of its own',
+  ],
+  [
+    'two services writing one upstream file',
+    cfg(
+      ...entry('services', 'api', BLUE_GREEN),
+      ...entry('services', 'worker', ROLLING, {
+        loadBalancer: '{ role: lb, upstreamFile: /etc/nginx/api.conf, upstream: worker }',
+      }).slice(1),
+    ),
+    'services.worker.loadBalancer.upstreamFile',
+    ['/etc/nginx/api.conf', 2],
+    'is also services.api.loadBalancer.upstreamFile on host lb-1 (environment prod): each service needs an upstream file',
+  ],
+  [
+    'two services naming one upstream block',
+    cfg(
+      ...entry('services', 'api', BLUE_GREEN),
+      ...entry('services', 'worker', ROLLING, {
+        loadBalancer: '{ role: lb, upstreamFile: /etc/nginx/worker.conf, upstream: api }',
+      }).slice(1),
+    ),
+    'services.worker.loadBalancer.upstream',
+    ['api }', 2],
+    'upstream api is also services.api.loadBalancer.upstream on host lb-1 (environment prod): nginx refuses two',
+  ],
   // Paths.
+  [
+    'a service dir that ends with a space',
+    bg({ dir: '"/srv/api "' }),
+    'services.api.dir',
+    '"/srv/api "',
+    'starts or ends with a space',
+  ],
   [
     'a service dir that climbs out of the host dir',
     bg({ dir: '../../etc' }),
@@ -853,6 +908,14 @@ const SERVICE_ROWS: Row[] = [
     '>=0',
   ],
   ['one release kept', bg({ releasesKept: '1' }), 'services.api.releasesKept', { after: 'releasesKept: ' }, '>=2'],
+  [
+    'a command of spaces only',
+    rolling({ start: "'   '" }),
+    'services.worker.start',
+    "'   '",
+    'expected a command, got only spaces',
+  ],
+  ['a service on no role', bg({ roles: '[]' }), 'services.api.roles', '[]', 'expected at least one role'],
   [
     'a command that is empty',
     rolling({ stop: "''" }),
@@ -1201,6 +1264,27 @@ const CERT_ROWS: Row[] = [
     'API.example.com is listed twice',
   ],
   [
+    'two certificates installed into one file',
+    cfg(
+      ...entry('certificates', 'site', ACME_CERT),
+      ...entry('certificates', 'other', {
+        ...ACME_CERT,
+        domains: '[www.example.com]',
+        install: ACME_CERT.install.replace('tls/api.key', 'tls/www.key'),
+      }).slice(1),
+    ),
+    'certificates.other.install.certificate',
+    ['/etc/nginx/tls/api.crt', 2],
+    'is also certificates.site.install.certificate on host lb-1 (environment prod): each certificate needs files',
+  ],
+  [
+    'a certificate with no endpoint to check',
+    cert({ endpoints: '[]' }),
+    'certificates.site.endpoints',
+    '[]',
+    'expected at least one endpoint to check',
+  ],
+  [
     'a renew-before of 0%',
     cert({ renewBefore: '0%' }),
     'certificates.site.renewBefore',
@@ -1287,6 +1371,13 @@ const ROWS: Row[] = [
 describe('the pieces every row starts from', () => {
   it.each([
     ['ssh and environments', cfg()],
+    [
+      'addresses of every kind',
+      cfg()
+        .replace(HOSTS[0], '      web-1: { address: web-1.example.com., roles: [web] }')
+        .replace(HOSTS[1], '      web-2: { address: "fd00::2", roles: [web] }')
+        .replace(HOSTS[2], '      lb-1: { address: localhost, port: 2201, user: _ops, roles: [lb] }'),
+    ],
     ['a blue-green service', bg()],
     ['a rolling service', rolling()],
     [
