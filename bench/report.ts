@@ -66,13 +66,17 @@ export function overheadMs(results: Result[], steps: number): Record<number, num
   return out;
 }
 
-/** Steps per second with payload encryption off and on, and on/off, by number of hosts. */
+/**
+ * Steps per second with payload encryption off and on (medians), and on/off as the median of each round's own ratio:
+ * the two run back to back in every round, so a change in the machine's load between rounds cancels out.
+ */
 export function encryptionCost(results: Result[]): Record<number, { off: number; on: number; ratio: number }> {
   const out: Record<number, { off: number; on: number; ratio: number }> = {};
   for (const on of results.filter((x) => x.config === 'runway-encrypted')) {
     const off = results.find((x) => x.config === 'runway' && x.hosts === on.hosts);
-    if (off)
-      out[on.hosts] = { off: off.stepsPerSecond, on: on.stepsPerSecond, ratio: on.stepsPerSecond / off.stepsPerSecond };
+    if (!off) continue;
+    const ratios = on.seconds.map((s, round) => off.seconds[round] / s);
+    out[on.hosts] = { off: off.stepsPerSecond, on: on.stepsPerSecond, ratio: median(ratios) };
   }
   return out;
 }

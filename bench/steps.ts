@@ -28,6 +28,8 @@ import {
   type Config,
   type Measurement,
 } from './report';
+import { codecOf } from '../config/encryption';
+import { codecMicroseconds, sealedPayloads } from './codec';
 import { closeMasters, sshSteps } from './ssh';
 import { runBench, type Undo } from './cleanup';
 
@@ -37,25 +39,31 @@ const ENVIRONMENT = 'bench';
 
 type Expected = (step: number, host: SandboxHost) => string;
 
-function options(): { steps: number; rounds: number } {
+function options(): { steps: number; rounds: number; configs: Config[] } {
   const { values } = parseArgs({
-    options: { steps: { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } },
+    options: {
+      steps: { type: 'string', default: '20' },
+      rounds: { type: 'string', default: '3' },
+      configs: { type: 'string', default: CONFIGS.join(',') },
+    },
   });
+  const configs = values.configs.split(',') as Config[];
+  const unknown = configs.filter((c) => !CONFIGS.includes(c));
+  if (unknown.length) throw new Error(`--configs: expected some of ${CONFIGS.join(',')}, got ${unknown.join(',')}`);
   const int = (name: 'steps' | 'rounds', max: number) => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < 1 || n > max)
       throw new Error(`--${name}: expected an integer 1..${max}, got ${values[name]}`);
     return n;
   };
-  return { steps: int('steps', 200), rounds: int('rounds', 100) };
+  return { steps: int('steps', 200), rounds: int('rounds', 100), configs };
 }
 
 /** One `steps` run on `hosts` (each step with a trivial undo, so the saga bookkeeping runs), checked step by step. */
 async function runwaySteps(runway: RunwayClient, hosts: SandboxHost[], commands: string[], expected: Expected) {
   const steps = commands.map((run, i) => ({ name: `step ${i + 1}`, run, undo: 'true' }));
-  const outcome = await runway.wait(
-    await runway.start('steps', { environment: ENVIRONMENT, hosts: hosts.map((h) => h.name), steps }),
-  );
+  const handle = await runway.start('steps', { environment: ENVIRONMENT, hosts: hosts.map((h) => h.name), steps });
+  const outcome = await runway.wait(handle);
   if (outcome.status !== 'succeeded') throw new Error(`the steps run ended ${outcome.status}: ${outcome.message}`);
   outcome.report?.steps.forEach((step, i) =>
     hosts.forEach((h) => {
@@ -64,16 +72,17 @@ async function runwaySteps(runway: RunwayClient, hosts: SandboxHost[], commands:
         throw new Error(`runway ${step.name} on ${h.name}: expected "${expected(i, h)}", got "${out}"`);
     }),
   );
+  return handle;
 }
 
-async function seconds(fn: () => Promise<void>): Promise<number> {
+async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
   return (performance.now() - start) / 1000;
 }
 
 async function main(undo: Undo): Promise<void> {
-  const { steps, rounds } = options();
+  const { steps, rounds, configs } = options();
   ensurePackages(TEST_NEEDS);
   installRuntime();
   const env = await startTestServer();
@@ -88,7 +97,8 @@ async function main(undo: Undo): Promise<void> {
   undo.push(() => closeMasters(sandbox, sandbox.hosts, controlPath));
   // The same runway.yml twice: encryption off, and on (its own task queue, a fresh key).
   writeFileSync(join(dir, 'bench.key'), randomBytes(32).toString('base64'));
-  const encryption = `  taskQueue: runway-encrypted\n  encryption: { keyId: b1, keys: { b1: { file: ${join(dir, 'bench.key')} } } }\n`;
+  const encryptionConfig = { keyId: 'b1', keys: { b1: { file: join(dir, 'bench.key') } } };
+  const encryption = `  taskQueue: runway-encrypted\n  encryption: ${JSON.stringify(encryptionConfig)}\n`;
   const configFiles = { off: join(dir, 'runway.yml'), on: join(dir, 'runway-encrypted.yml') };
   for (const [which, file] of Object.entries(configFiles)) {
     const temporal = `temporal:\n  address: ${env.address}\n${which === 'on' ? encryption : ''}`;
@@ -104,13 +114,14 @@ async function main(undo: Undo): Promise<void> {
   const commands = Array.from({ length: steps }, (_, i) => `echo step ${i + 1} on $RUNWAY_HOST`);
   const expected: Expected = (i, h) => `step ${i + 1} on ${h.name}`;
   const measurements: Measurement[] = HOST_COUNTS.flatMap((hosts) =>
-    CONFIGS.map((config) => ({ config, hosts, seconds: [] })),
+    configs.map((config) => ({ config, hosts, seconds: [] })),
   );
   const running = workers.map(({ worker }) => worker.run());
+  let codec: { microsecondsPerPayload: number; payloadsPerRun: number } | undefined;
   try {
     const runway = await RunwayClient.connect({ configFile: configFiles.off });
     const encrypted = await RunwayClient.connect({ configFile: configFiles.on });
-    const run: Record<Config, (hosts: SandboxHost[]) => Promise<void>> = {
+    const run: Record<Config, (hosts: SandboxHost[]) => Promise<unknown>> = {
       runway: (hosts) => runwaySteps(runway, hosts, commands, expected),
       'runway-encrypted': (hosts) => runwaySteps(encrypted, hosts, commands, expected),
       ssh: (hosts) => sshSteps(sandbox, hosts, commands, expected),
@@ -129,6 +140,9 @@ async function main(undo: Undo): Promise<void> {
           );
         }
       }
+      // What the codec itself costs: per payload, and how many payloads one encrypted run on one host seals.
+      const sealed = await sealedPayloads(await runwaySteps(encrypted, sandbox.hosts.slice(0, 1), commands, expected));
+      codec = { microsecondsPerPayload: await codecMicroseconds(codecOf(encryptionConfig)), payloadsPerRun: sealed };
     } finally {
       await runway.close();
       await encrypted.close();
@@ -151,6 +165,13 @@ async function main(undo: Undo): Promise<void> {
         `(on/off ${c.ratio.toFixed(3)})`,
     );
   }
+  if (codec) {
+    const ms = (codec.microsecondsPerPayload * codec.payloadsPerRun) / 1000;
+    console.log(
+      `The codec alone: ${codec.microsecondsPerPayload.toFixed(1)} µs to seal and open a 2 KB payload; a ${steps}-step ` +
+        `run on 1 host seals ${codec.payloadsPerRun} payloads: about ${ms.toFixed(1)} ms of codec work per run`,
+    );
+  }
   console.log(
     `\nEvery configuration logs in as ${sandbox.user} and pays the same login shell start per command; ` +
       'all hosts share this machine, so at 10 hosts the host side competes for its CPUs too.',
@@ -163,6 +184,7 @@ async function main(undo: Undo): Promise<void> {
     results,
     overheadMsPerStep: overhead,
     encryptionOnOff,
+    codec,
   });
   console.log(`JSON: ${file}`);
 }
