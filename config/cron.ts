@@ -1,7 +1,8 @@
 /**
  * Cron expressions as Temporal's schedules take them, in UTC: five fields (minute, hour, day of month, month, day of
- * week), each `*`, a value, a range `a-b`, a step `…/n`, or a list of them; months and days also by name. Checked
- * here so a schedule Temporal would refuse at `runway schedules apply` is refused by `runway config check` first.
+ * week), each `*`, a value, a range `a-b`, a step `…/n`, or a list of them; months and days also by name, a day of
+ * week also as its nth in the month (`MON#2`). Temporal refuses `?`, `L` and `W`; so does `runway config check`,
+ * before `runway schedules apply` would.
  */
 
 interface Field {
@@ -9,20 +10,21 @@ interface Field {
   min: number;
   max: number;
   names?: string[];
-  question?: boolean;
+  /** `MON#2`: the second Monday of the month. */
+  nth?: boolean;
 }
 
 const FIELDS: Field[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31, question: true },
+  { name: 'day of month', min: 1, max: 31 },
   {
     name: 'month',
     min: 1,
     max: 12,
     names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
   },
-  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], question: true },
+  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], nth: true },
 ];
 
 export const CRON_SHORTHANDS = ['@hourly', '@daily', '@weekly', '@monthly', '@yearly'];
@@ -53,8 +55,9 @@ function fieldProblem(text: string, field: Field): string | undefined {
   for (const part of text.split(',')) {
     const [base, step, extra] = part.split('/');
     if (extra !== undefined || (step !== undefined && !/^[1-9]\d{0,1}$/.test(step))) return 'a step is /1 to /99';
-    if (base === '*' || (base === '?' && field.question && step === undefined)) continue;
-    const [from, to, more] = base.split('-');
+    if (base === '*') continue;
+    const nth = field.nth && step === undefined ? /^([^-#]+)#([1-5])$/.exec(base) : null;
+    const [from, to, more] = nth ? [nth[1]] : base.split('-');
     if (more !== undefined) return range;
     const a = value(from);
     const b = to === undefined ? a : value(to);

@@ -1132,6 +1132,13 @@ const BACKUP_ROWS: Row[] = [
     'day of week "FUN": expected 0-7 or SUN-SAT',
   ],
   [
+    'a cron "?" (Temporal refuses it)',
+    pgSet({ schedule: "{ backup: '0 2 ? * MON' }" }),
+    'backups.app.schedule.backup',
+    "'0 2 ?",
+    'day of month "?": expected 1-31',
+  ],
+  [
     'a cron range that runs backwards',
     pgSet({ schedule: "{ backup: '0 5-1 * * *' }" }),
     'backups.app.schedule.backup',
@@ -1398,7 +1405,7 @@ describe('the pieces every row starts from', () => {
     ['a blue-green service with its own drain wait', bg({ drainWait: '0s' })],
     [
       'a cron expression with names, ranges, steps and lists',
-      pgSet({ schedule: "{ backup: '*/15 1-5 ? JAN-MAR,dec MON-fri' }" }),
+      pgSet({ schedule: "{ backup: '*/15 1-5 * JAN-MAR,dec MON-fri', verify: '0 3 1,15 * MON#2' }" }),
     ],
     [
       'anchors and aliases of modest size',
