@@ -129,7 +129,7 @@ const PgConnectionSchema = z
 
 const common = {
   environment: NameSchema.describe('environment whose hosts hold the data and the copies'),
-  dir: hostPath({ base: "the host's dir" }).describe(
+  dir: hostPath({ base: "the host's dir", own: true }).describe(
     "where copies live on the host; relative paths are under the host's dir",
   ),
   keep: z
@@ -150,7 +150,9 @@ const common = {
     .intersection(
       HostOrRoleSchema,
       z.strictObject({
-        dir: hostPath({ base: "the host's dir" }).optional().describe('default: the same dir as on the source'),
+        dir: hostPath({ base: "the host's dir", own: true })
+          .optional()
+          .describe('default: the same dir as on the source'),
       }),
     )
     .optional()
@@ -239,7 +241,7 @@ export const DrillSchema = z.strictObject({
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, 'expected a database name')
           .optional(),
-        dir: hostPath({ base: "the host's dir" })
+        dir: hostPath({ base: "the host's dir", own: true })
           .optional()
           .describe('the drill dir: files sets restore the copy here, app commands get it as {{dir}}'),
       }),

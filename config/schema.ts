@@ -131,7 +131,7 @@ export const SshSchema = z.strictObject({
     .describe('how connection failures are retried (a command that ran and failed is not)'),
   trustOnFirstUse: z.boolean().default(false).describe('add unknown host keys to knownHosts instead of refusing'),
   maxChannelsPerHost: z.number().int().min(1).max(64).default(8),
-  journalDir: hostPath({ base: 'the login home' })
+  journalDir: hostPath({ base: 'the login home', own: true })
     .default('.runway/journal')
     .describe('where each host journals commands; relative to the login home'),
 });
@@ -144,7 +144,7 @@ export const HostSchema = z.strictObject({
   dir: hostPath({ base: 'the login home' })
     .optional()
     .describe("base of this host's relative service dirs (default: the login home)"),
-  journalDir: hostPath({ base: 'the login home' })
+  journalDir: hostPath({ base: 'the login home', own: true })
     .optional()
     .describe('where this host journals commands (default: ssh.journalDir)'),
 });

@@ -86,7 +86,9 @@ export const LoadBalancerSchema = z.strictObject({
 export const ServiceSchema = z.strictObject({
   strategy: z.enum(['blue-green', 'rolling']),
   roles: z.array(NameSchema).min(1, 'expected at least one role').describe('hosts the service runs on'),
-  dir: hostPath({ base: "the host's dir" }).describe("service directory; relative paths are under each host's dir"),
+  dir: hostPath({ base: "the host's dir", own: true }).describe(
+    "service directory; relative paths are under each host's dir",
+  ),
   artifact: ArtifactSchema,
   start: TemplateSchema.describe('starts one instance (a slot, or the host for rolling); must return'),
   stop: TemplateSchema.describe('stops it; must succeed when nothing runs'),

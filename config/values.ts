@@ -82,15 +82,17 @@ export interface HostPathOptions {
   base?: string;
   /** A file, not a directory: it must not end with "/". */
   file?: boolean;
+  /** A directory Runway fills and prunes: never the root itself. */
+  own?: boolean;
 }
 
 /**
  * A path on a host. `~` is not expanded there (every path is one quoted word), a relative path stays under its base
  * (no `..` climbing out of it) and an absolute one is required where nothing else makes sense.
  */
-export function hostPath({ base, file }: HostPathOptions) {
+export function hostPath({ base, file, own }: HostPathOptions) {
   return z.string().superRefine((path, ctx) => {
-    const problem = hostPathProblem(path, base, file);
+    const problem = hostPathProblem(path, base, file) ?? (own && isRoot(path) ? ROOT_DIR : undefined);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 }
@@ -112,6 +114,19 @@ function hostPathProblem(path: string, base: string | undefined, file: boolean |
     return `${JSON.stringify(path)} climbs out of ${base} with "..": write an absolute path instead`;
   }
   return undefined;
+}
+
+const ROOT_DIR = 'this is the root directory: give a directory of its own';
+
+/** True when an absolute path names `/` (`/`, `//`, `/./`, `/srv/..`). */
+function isRoot(path: string): boolean {
+  if (!path.startsWith('/')) return false;
+  let depth = 0;
+  for (const part of path.split('/')) {
+    if (part === '..') depth = Math.max(0, depth - 1);
+    else if (part !== '' && part !== '.') depth++;
+  }
+  return depth === 0;
 }
 
 /** True when a relative path's `..` go above where it starts. */

@@ -66,6 +66,10 @@ export function readYaml(text: string, file: string): ParsedYaml {
   // The first problem only: the parser's later ones are usually its confusion after the first.
   const [first] = [...doc.errors, ...doc.warnings];
   if (first) fail(first.pos[0], PARSER_WORDS[first.code] ?? first.message.split('\n')[0]);
+  const yaml = doc.directives?.yaml;
+  if (yaml?.explicit && yaml.version !== '1.2') {
+    fail(0, `%YAML ${yaml.version} is not supported: a config is YAML 1.2 (remove the directive)`);
+  }
   const problem = structureProblem(doc);
   if (problem) fail(problem.offset, problem.message);
   let value: unknown;

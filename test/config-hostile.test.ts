@@ -202,6 +202,13 @@ const YAML_ROWS: Row[] = [
     '__proto__',
     '"__proto__" cannot be a key',
   ],
+  [
+    'a YAML 1.1 directive (yes and no as booleans, merge keys, octal numbers)',
+    '%YAML 1.1\n---\n' + cfg(),
+    'yaml',
+    '%YAML',
+    '%YAML 1.1 is not supported: a config is YAML 1.2',
+  ],
   ['two documents', cfg('---', 'ssh: {}'), 'yaml', '---', 'a config is one YAML document'],
   ['a file over 4 MiB', cfg(`# ${'x'.repeat(4 * 1024 * 1024)}`), '(root)', 'ssh', /a config may be at most 4 MiB/],
 ];
@@ -732,6 +739,13 @@ const SERVICE_ROWS: Row[] = [
   ],
   // Paths.
   [
+    'a service dir that is the root',
+    bg({ dir: '/srv/..' }),
+    'services.api.dir',
+    '/srv/..',
+    'this is the root directory: give a directory of its own',
+  ],
+  [
     'a service dir that ends with a space',
     bg({ dir: '"/srv/api "' }),
     'services.api.dir',
@@ -1210,6 +1224,13 @@ const DRILL_ROWS: Row[] = [
     'drills.dr.target.database',
     'app_dr',
     'database applies to drills of postgres sets; app is a files set',
+  ],
+  [
+    'a drill restoring into the root',
+    drill({ target: '{ host: db-2, dir: / }' }, FILES),
+    'drills.dr.target.dir',
+    '/ }',
+    'this is the root directory',
   ],
   [
     'a drill dir that climbs out',
