@@ -2,9 +2,12 @@ import type { z } from 'zod';
 
 /** How a problem is worded and where it points: shared by config files and runbook inputs. Pure. */
 
+/** What a key the schema requires and the file lacks is called. */
+export const MISSING = 'missing required key';
+
 /** zod's words, made plain: a missing key says so instead of "expected string, received undefined". */
 export function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return 'missing required key';
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return MISSING;
   if (issue.code === 'invalid_type' && / received null$/.test(issue.message)) {
     return `expected ${KINDS[issue.expected] ?? issue.expected}, got an empty value`;
   }

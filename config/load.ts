@@ -4,9 +4,10 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors';
-import { formatPath, issueMessage, tidy } from './issues';
+import { formatPath, issueMessage, MISSING, tidy } from './issues';
 import { CLIENT_RULES, RULES, type RuleProblem } from './rules';
 import { ClientConfigSchema, RunwayConfigSchema, type RunwayConfig, type TemporalConfig } from './schema';
+import { closestKey, knownKeys } from './suggest';
 import { readYaml, type At } from './yaml';
 
 /** At most this many problems are printed; a last line says how many more there are. */
@@ -42,7 +43,7 @@ export function loadConfig(file: string = configPath()): LoadedConfig {
 export function parseConfig(text: string, file: string): LoadedConfig {
   const { doc, at, value } = readYaml(text, file);
   const parsed = RunwayConfigSchema.safeParse(value ?? {});
-  if (!parsed.success) throw schemaError(parsed.error.issues, doc, file, at);
+  if (!parsed.success) throw schemaError(RunwayConfigSchema, parsed.error.issues, doc, file, at);
   checkRules(
     RULES.flatMap((rule) => rule(parsed.data, value)),
     doc,
@@ -59,14 +60,28 @@ function checkRules(found: RuleProblem[], doc: Document, file: string, at: At): 
   throw new ConfigError(limited(found.length, located));
 }
 
-/** One problem per issue (per key, for unknown keys), located only for those printed: a huge file stays fast. */
-function schemaError(issues: z.core.$ZodIssue[], doc: Document, file: string, at: At): ConfigError {
+/**
+ * One problem per issue (per key, for unknown keys), located only for those printed: a huge file stays fast. A typo
+ * is one problem: `adress` is an unknown key that means `address`, and the missing `address` goes unsaid.
+ */
+function schemaError(schema: z.ZodType, issues: z.core.$ZodIssue[], doc: Document, file: string, at: At): ConfigError {
+  const meant = new Set(
+    issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.flatMap((key) => {
+            const known = closestKey(key, knownKeys(schema, issue.path));
+            return known ? [formatPath([...issue.path, known])] : [];
+          })
+        : [],
+    ),
+  );
+  const said = issues.filter((issue) => issueMessage(issue) !== MISSING || !meant.has(formatPath(issue.path)));
   const count = (issue: z.core.$ZodIssue) => (issue.code === 'unrecognized_keys' ? issue.keys.length : 1);
-  const total = issues.reduce((n, issue) => n + count(issue), 0);
+  const total = said.reduce((n, issue) => n + count(issue), 0);
   const problems: ConfigProblem[] = [];
-  for (const issue of issues) {
+  for (const issue of said) {
     if (problems.length > MAX_PROBLEMS) break;
-    problems.push(...problemsOf(issue, doc, file, at));
+    problems.push(...problemsOf(issue, doc, file, at, schema));
   }
   return new ConfigError(limited(total, problems));
 }
@@ -117,7 +132,7 @@ export function loadClientConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
     return { file, temporal: full.config.temporal, full };
   }
   const parsed = ClientConfigSchema.safeParse(value ?? {});
-  if (!parsed.success) throw schemaError(parsed.error.issues, doc, file, at);
+  if (!parsed.success) throw schemaError(ClientConfigSchema, parsed.error.issues, doc, file, at);
   checkRules(
     CLIENT_RULES.flatMap((rule) => rule(parsed.data, value)),
     doc,
@@ -127,9 +142,20 @@ export function loadClientConfig(explicit?: string, env: NodeJS.ProcessEnv = pro
   return { file, temporal: resolveTemporalPaths(parsed.data.temporal, absolutizer(dirname(file))) };
 }
 
-function problemsOf(issue: z.core.$ZodIssue, doc: Document, file: string, at: At): ConfigProblem[] {
+function problemsOf(issue: z.core.$ZodIssue, doc: Document, file: string, at: At, schema: z.ZodType): ConfigProblem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => locate(doc, [...issue.path, key], 'unknown key', file, at, true));
+    const known = knownKeys(schema, issue.path);
+    return issue.keys.map((key) => {
+      const meant = closestKey(key, known);
+      return locate(
+        doc,
+        [...issue.path, key],
+        meant ? `unknown key (did you mean ${meant}?)` : 'unknown key',
+        file,
+        at,
+        true,
+      );
+    });
   }
   if (issue.code === 'invalid_key') {
     // A bad record key (host or environment name): point at the key itself, with the name rule's own words.

@@ -638,6 +638,20 @@ const SERVICE_ROWS: Row[] = [
   ],
   ['an unknown key in a service', bg({ replicas: '3' }), 'services.api.replicas', 'replicas', 'unknown key'],
   [
+    'a key in the wrong case',
+    bg({ drainwait: '5s' }),
+    'services.api.drainwait',
+    'drainwait',
+    'unknown key (did you mean drainWait?)',
+  ],
+  [
+    'a typo for a required key (one line, not two)',
+    cfg().replace(HOSTS[0], '      web-1: { adress: 10.0.0.1, roles: [web] }'),
+    'environments.prod.hosts.web-1.adress',
+    'adress',
+    'unknown key (did you mean address?)',
+  ],
+  [
     'an unknown key in a load balancer',
     bg({ loadBalancer: '{ role: lb, upstreamFile: /etc/nginx/api.conf, upstream: api, weight: 2 }' }),
     'services.api.loadBalancer.weight',

@@ -53,7 +53,7 @@ const BAD_CONFIGS: Array<[string, string, Expected[]]> = [
   [
     'unknown nested key (points at the key, not the value)',
     yml('temporal:', '  adress: temporal.example.com:7233', ...SSH, 'environments: {}'),
-    ['2:3 temporal.adress: unknown key'],
+    ['2:3 temporal.adress: unknown key (did you mean address?)'],
   ],
   [
     'unknown key two levels down',
@@ -63,7 +63,7 @@ const BAD_CONFIGS: Array<[string, string, Expected[]]> = [
   [
     'unknown key inside a flow map',
     yml(...SSH, 'environments:', '  staging:', '    hosts:', '      web-1: { address: 10.0.0.1, role: web }'),
-    ['8:35 environments.staging.hosts.web-1.role: unknown key'],
+    ['8:35 environments.staging.hosts.web-1.role: unknown key (did you mean roles?)'],
   ],
   [
     'wrong types (each at its value)',
