@@ -3,7 +3,7 @@ import { BatchSizeSchema } from './batch';
 import { DurationSchema, PositiveDurationSchema } from './duration';
 import { NameSchema } from './names';
 import { SecretRefSchema } from './secret';
-import { templateSchema } from './templates';
+import { placeholdersFrom, templateSchema } from './templates';
 import { hostPath, httpUrl, LocalPathSchema, plainText, PortSchema, UrlPathSchema } from './values';
 import { fillTemplate } from '../core/template';
 
@@ -28,7 +28,7 @@ const LbTemplateSchema = templateSchema(LB_PLACEHOLDERS, {
 });
 
 /** Text where only `{{version}}` is filled in: artifact names and the expected health body. */
-const VersionTemplateSchema = templateSchema(['version']);
+const VersionTemplateSchema = placeholdersFrom(['version']);
 
 /** A variable name a shell and a `.env` file both take. */
 const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
@@ -60,7 +60,9 @@ export const HealthSchema = z
       .strictObject({
         path: UrlPathSchema,
         expectStatus: z.number().int().min(100).max(599).default(200),
-        expectBody: VersionTemplateSchema.optional().describe('text the body must contain; {{version}} is replaced'),
+        expectBody: VersionTemplateSchema.min(1, 'expected text the body must contain, got an empty string')
+          .optional()
+          .describe('text the body must contain; {{version}} is replaced'),
       })
       .optional()
       .describe('probed from the worker at http://<host address>:<slot port><path>'),

@@ -28,6 +28,13 @@ export function templateProblems(
   return problems;
 }
 
+/** Text (an artifact name, an expected body) whose `{{placeholders}}` are from `known`: the checks alone, no others. */
+export function placeholdersFrom(known: readonly string[]) {
+  return z.string().superRefine((text, ctx) => {
+    for (const message of templateProblems(text, known)) ctx.addIssue({ code: 'custom', message });
+  });
+}
+
 /** A command line (or script) with `{{placeholders}}` from `known`; see {@link templateProblems}. */
 export function templateSchema(known: readonly string[], elsewhere: Readonly<Record<string, string>> = {}) {
   return z

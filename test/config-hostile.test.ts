@@ -899,6 +899,20 @@ const SERVICE_ROWS: Row[] = [
     'is not shorter than the timeout (5000 ms): the gate would probe once',
   ],
   [
+    'an expected body that is empty (every body contains it)',
+    bg({ health: '{ http: { path: /health, expectBody: "" } }' }),
+    'services.api.health.http.expectBody',
+    '""',
+    'expected text the body must contain, got an empty string',
+  ],
+  [
+    'an empty artifact file (one line, not one per check)',
+    bg({ artifact: '{ file: "" }' }),
+    'services.api.artifact.file',
+    '""',
+    'expected a path, got an empty string',
+  ],
+  [
     'an expected status out of range',
     bg({ health: '{ http: { path: /health, expectStatus: 99 } }' }),
     'services.api.health.http.expectStatus',
