@@ -1,6 +1,7 @@
 import { scheduleIntervalMs } from '../core/schedules';
 import { InputError, type LoadedConfig, type RunwayConfig } from '../config';
 import type { BackupPlan, DrillPlan, HostRef } from '../core/plan';
+import { own } from '../config/rule-kit';
 
 /** What a backup runbook's input names: a set, a drill, or (status) a list of sets. */
 interface BackupInput {
@@ -35,7 +36,7 @@ export function backupScope(
 ): BackupScope {
   const { config } = loaded;
   if (typeof input.drill === 'string') {
-    const drill = config.drills[input.drill];
+    const drill = own(config.drills, input.drill);
     if (!drill) throw new InputError(`input.drill: unknown drill "${input.drill}" (known: ${known(config.drills)})`);
     const backup = setPlan(config, drill.backup, hostsOf);
     checkEnvironment(input, backup.environment);
@@ -69,7 +70,7 @@ function setPlan(
   hostsOf: (environment: string) => HostRef[],
   where = 'backups',
 ): BackupPlan {
-  const set = config.backups[name];
+  const set = own(config.backups, name);
   if (!set) throw new InputError(`${where}: unknown backup set "${name}" (known: ${known(config.backups)})`);
   const hosts = hostsOf(set.environment);
   const host = pick(hosts, set, `backups.${name}`);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { InputError, resolveSecret, type LoadedConfig } from '../config';
 import type { CertificatePlan, HostRef } from '../core/plan';
 import { underHost } from './backup-plan';
+import { own } from '../config/rule-kit';
 
 /** Which certificates a run is about: `certCheck` names several (default: all), `certRenew` one. */
 export type CertificateScope = { names?: string[] } | { renew: string; secrets: boolean };
@@ -21,7 +22,7 @@ export function certificatePlans(
   const names = 'renew' in scope ? [scope.renew] : (scope.names ?? Object.keys(certificates));
   const field = 'renew' in scope ? 'input.certificate' : 'input.names';
   return names.map((name) => {
-    const config = certificates[name];
+    const config = own(certificates, name);
     if (!config) {
       const known = Object.keys(certificates).sort().join(', ') || 'none';
       throw new InputError(`${field}: unknown certificate "${name}" (known: ${known})`);

@@ -7,6 +7,7 @@ import { INPUT_SCHEMAS } from '../runbooks/registry';
 import { servicePlan, type ServicePlanOptions } from './service-plan';
 import { backupScope, isBackupInput } from './backup-plan';
 import { certificatePlans } from './cert-plan';
+import { own } from '../config/rule-kit';
 
 /** What plan resolution needs: the current config (read at each run start) and the runbooks' input schemas. */
 export interface PlanDeps {
@@ -59,7 +60,7 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
       ? backupScope(loaded, input, (env) => hostsOf(config, env))
       : undefined;
   if (scope && scope.environment) input.environment = scope.environment;
-  const environment = scope && !scope.environment ? undefined : config.environments[input.environment];
+  const environment = scope && !scope.environment ? undefined : own(config.environments, input.environment);
   if (!environment && !scope) {
     const known = Object.keys(config.environments).sort().join(', ') || 'none';
     throw new InputError(`input.environment: unknown environment "${input.environment}" (known: ${known})`);
@@ -102,7 +103,7 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
 
 /** An environment's hosts as the plan carries them: config with defaults filled in. */
 function hostsOf(config: LoadedConfig['config'], name: string): HostRef[] {
-  const environment = config.environments[name];
+  const environment = own(config.environments, name);
   if (!environment) {
     const known = Object.keys(config.environments).sort().join(', ') || 'none';
     throw new InputError(`input.environment: unknown environment "${name}" (known: ${known})`);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fillTemplate, InputError, type LoadedConfig, type ServiceConfig } from '../config';
 import type { HostRef, ResolvedArtifact, ServicePlan } from '../core/plan';
+import { own } from '../config/rule-kit';
 
 /** What a plan resolves of the world: on the worker, the artifact too; a client that only checks early skips it. */
 export interface ServicePlanOptions {
@@ -24,7 +25,7 @@ export function servicePlan(
   options: ServicePlanOptions = { artifact: true },
 ): ServicePlan {
   const { config, file } = loaded;
-  const svc = config.services[input.service];
+  const svc = own(config.services, input.service);
   if (!svc) {
     const known = Object.keys(config.services).sort().join(', ') || 'none';
     throw new InputError(`input.service: unknown service "${input.service}" (known: ${known})`);

@@ -47,10 +47,7 @@ export const EncryptionSchema = z
     keys: z.record(KeyIdSchema, SecretRefSchema).describe('every key id still needed to decode a payload'),
     codecServer: z
       .strictObject({
-        listen: z
-          .string()
-          .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):\d{1,5}$/, 'expected address:port')
-          .default('127.0.0.1:8888'),
+        listen: ListenSchema.default('127.0.0.1:8888'),
         origins: z
           .array(z.url())
           .default([])
@@ -153,11 +150,19 @@ export const HostSchema = z.strictObject({
  * An approver: a name (trusted as typed), or `{ name, key }` whose decisions count only when signed with that OpenSSH
  * key (`runway approve … --as name` signs them). Parsed to `{ name, key? }`.
  */
+/** Who decides, as they sign in elsewhere (a GitHub login, an e-mail address): one word a person can type. */
+const ApproverNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$/,
+    'expected a login or e-mail address (letters, digits, ".", "_", "@", "+", "-"; no spaces)',
+  );
+
 export const ApproverSchema = z
   .union([
-    z.string().min(1),
+    ApproverNameSchema,
     z.strictObject({
-      name: z.string().min(1),
+      name: ApproverNameSchema,
       key: z.string().optional().describe('OpenSSH public key line, e.g. "ssh-ed25519 AAAAC3… alice@laptop"'),
     }),
   ])

@@ -549,6 +549,26 @@ const TEMPORAL_ROWS: Row[] = [
     'expected address:port',
   ],
   [
+    'a codec server address out of range',
+    top(
+      'temporal:',
+      '  encryption:',
+      '    keyId: k1',
+      '    keys: { k1: { env: K1 } }',
+      '    codecServer: { listen: 999.0.0.1:8888, token: { env: T } }',
+    ),
+    'temporal.encryption.codecServer.listen',
+    '999.0.0.1:8888',
+    'expected address:port',
+  ],
+  [
+    'an approver name with a space',
+    cfg().replace('    hosts:', '    approval: { approvers: ["alice smith"] }\n    hosts:'),
+    'environments.prod.approval.approvers[0]',
+    '"alice smith"',
+    'expected a login or e-mail address',
+  ],
+  [
     'a Slack channel with a space',
     top('notify: { slack: { channel: "ops channel", token: { env: SLACK_TOKEN } } }'),
     'notify.slack.channel',

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, redactDeep, redactSecrets, resolveSecret, SecretRefSchema } from '../config';
+import { InputError, parseConfig, redactDeep, redactSecrets, resolveSecret, SecretRefSchema } from '../config';
+import { buildPlan } from '../activities/plan';
 import { redactError, rememberConfiguredSecrets, secretRefsOf } from '../activities/redact';
 
 const dir = mkdtempSync(join(tmpdir(), 'runway-redaction-'));
@@ -40,8 +41,12 @@ describe('secret sources and redaction', () => {
       b: { c: 'x [REDACTED]' },
       n: 3,
     });
-    const failure = ApplicationFailure.nonRetryable('exit 1: redact-me-please', 'CommandFailed');
-    failure.cause = new Error('cause: redact-me-please');
+    const failure = ApplicationFailure.create({
+      message: 'exit 1: redact-me-please',
+      type: 'CommandFailed',
+      nonRetryable: true,
+      cause: new Error('cause: redact-me-please'),
+    });
     const redacted = redactError(failure);
     expect(redacted).toBe(failure);
     expect([redacted.message, redacted.stack, (redacted.cause as Error).message].join('\n')).not.toContain(
@@ -99,5 +104,35 @@ describe('secret sources and redaction', () => {
     expect(redactSecrets('db postgres://app:configured-db-pass@db/app slack xoxb-configured-token')).toBe(
       'db [REDACTED] slack [REDACTED]',
     );
+  });
+});
+
+/** Names a caller types are looked up as the config's own entries only: `constructor` is no environment. */
+describe('plan lookups of names a caller types', () => {
+  const loaded = parseConfig(
+    [
+      'temporal: { address: embedded }',
+      'ssh: { user: deploy, knownHosts: kh, agent: true }',
+      'environments: { prod: { hosts: { web-1: { address: 10.0.0.1, roles: [web] } } } }',
+    ].join('\n'),
+    join(dir, 'runway.yml'),
+  );
+  it.each([
+    ['exec', { environment: 'constructor', role: 'web', command: 'true' }, 'unknown environment "constructor"'],
+    ['exec', { environment: 'toString', role: 'web', command: 'true' }, 'unknown environment "toString"'],
+    ['deploy', { environment: 'prod', service: 'constructor', version: '1' }, 'unknown service "constructor"'],
+    ['backup', { set: 'valueOf' }, 'unknown backup set "valueOf"'],
+    ['backup', { set: '__proto__' }, 'input.set: expected a name'],
+    ['drDrill', { drill: 'hasOwnProperty' }, 'unknown drill "hasOwnProperty"'],
+    ['certRenew', { certificate: 'constructor' }, 'unknown certificate "constructor"'],
+  ])('%s %j is refused as invalid input', (runbook, input, message) => {
+    let thrown: unknown;
+    try {
+      buildPlan(loaded, runbook, input);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(InputError);
+    expect((thrown as Error).message).toContain(message);
   });
 });
