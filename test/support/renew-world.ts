@@ -179,7 +179,7 @@ export async function startRenewWorld(name: string, options: { noWorker?: boolea
       '    domains: [site.test]',
       `    endpoints: [{ host: lb-1, port: ${port.fresh} }]`,
       acme(pebble.directoryUrl).replace(`{ file: ${accountKey} }`, '{ env: RUNWAY_TEST_UNSET_ACCOUNT_KEY }'),
-      '    install: { host: lb-1, certificate: tls/fresh.crt, key: tls/fresh.key, test: "true", reload: "true" }',
+      '    install: { host: lb-1, certificate: tls/keyless.crt, key: tls/keyless.key, test: "true", reload: "true" }',
     ].join('\n');
     const yaml = ['certificates:', ...ENTRIES.map(entry), keyless, ''].join('\n');
     writeFileSync(w.configFile, `${readFileSync(w.configFile, 'utf8')}${yaml}`);
