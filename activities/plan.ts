@@ -80,6 +80,7 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
     input,
     hosts,
     concurrency: environment?.concurrency ?? 10,
+    fanout: config.fanout,
     timing: {
       heartbeatTimeout: config.ssh.heartbeatTimeout,
       commandTimeout: config.ssh.commandTimeout,

@@ -248,6 +248,21 @@ export const MetricsSchema = z.strictObject({
 /** Where `runway dev` and the demo serve the worker's metrics when the config does not say. */
 export const DEV_METRICS_LISTEN = '127.0.0.1:9464';
 
+/**
+ * Large fan-outs run in child workflows, so no history grows past Temporal's limits: a command on more than
+ * `childAbove` hosts runs in groups of `hostsPerChild`, each a child workflow of the run.
+ */
+export const FanoutSchema = z.strictObject({
+  childAbove: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(50)
+    .describe('a command on more hosts than this runs in child workflows'),
+  hostsPerChild: z.number().int().min(1).max(200).default(50).describe('hosts in each child workflow'),
+});
+
 export const RunwayConfigSchema = z.strictObject({
   temporal: TemporalSchema,
   ssh: SshSchema,
@@ -260,6 +275,7 @@ export const RunwayConfigSchema = z.strictObject({
   notify: NotifySchema.prefault({}),
   audit: AuditSchema.prefault({}),
   metrics: MetricsSchema.optional(),
+  fanout: FanoutSchema.prefault({}),
 });
 
 /** What a client needs when the worker holds the rest: where Temporal is. */

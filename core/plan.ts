@@ -137,6 +137,8 @@ export interface Plan<I = Record<string, unknown>> {
   hosts: HostRef[];
   concurrency: number;
   timing: PlanTiming;
+  /** When a command's hosts run in child workflows (absent in plans recorded before there were any). */
+  fanout?: { childAbove: number; hostsPerChild: number };
   /** Base URL of the Temporal Web UI, when known, for links in reports. */
   uiUrl?: string;
   namespace: string;

@@ -37,8 +37,20 @@ export interface StepProgress {
   startedAt: string;
   endedAt?: string;
   hosts: Record<string, HostProgress>;
+  /**
+   * Hosts by outcome, for commands too large to list host by host (run in child workflows): then `hosts` holds only
+   * the hosts that did not succeed.
+   */
+  counts?: HostCounts;
   error?: string;
-  undo?: { attempts: number; error?: string; hosts: Record<string, HostProgress> };
+  undo?: { attempts: number; error?: string; hosts: Record<string, HostProgress>; counts?: HostCounts };
+}
+
+/** How many hosts of a large command succeeded, failed or were never started (after a failure, fail-fast). */
+export interface HostCounts {
+  succeeded: number;
+  failed: number;
+  skipped: number;
 }
 
 /** The whole run, as the `progress` query returns it and as the run's report. */

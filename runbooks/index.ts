@@ -17,3 +17,4 @@ export { backupStatus } from './backup-status';
 export { certCheck } from './cert-check';
 export { certRenew } from './cert-renew';
 export { deliverNotifications } from '../workflows/deliver-notifications';
+export { hostTasks } from '../workflows/host-tasks';

@@ -1,14 +1,18 @@
 import { commandFailed, describeError, isCancellation } from './errors';
-import { mapLimit } from './pool';
+import { mapLimit, type Settled } from './pool';
 import { tail, type HostProgress } from './progress';
 import { buildCommand, type ShellValue } from '../core/quote';
 import { elapsed, now } from './time';
-import type { ExecRequest, ExecResult, HostRef } from '../core/plan';
+import type { ExecRequest, ExecResult, HostRef, PlanTiming } from '../core/plan';
+import type { HostCounts } from '../core/progress';
+import { failed, runInChildren, type FanoutSettings, type HostOutcome } from './host-tasks';
 import type { SecretRef } from '../config/secret';
 
 /** Where a command's per-host progress is written: the running step, or the undo of a step being rolled back. */
 export interface ProgressSink {
   hosts: Record<string, HostProgress>;
+  /** Set for a command run in child workflows: hosts by outcome (then `hosts` lists only those that did not succeed). */
+  counts?: HostCounts;
   /** The step (or undo) the commands belong to, named in each command's summary in the Web UI. */
   name?: string;
 }
@@ -19,6 +23,9 @@ export interface CommandRunner {
   exec(request: ExecRequest, summary?: string): Promise<ExecResult>;
   sink(label: string): ProgressSink;
   concurrency: number;
+  /** Above `childAbove` hosts, a command runs in `hostTasks` child workflows (see host-tasks.ts). */
+  fanout?: FanoutSettings;
+  timing?: PlanTiming;
 }
 
 /** A command on one host resolves to that host's result; on several hosts, to one result per host, in order. */
@@ -78,18 +85,22 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
 
   private async execute(): Promise<Results<Many>> {
     const sink = this.runner.sink(this.label);
+    const { fanout, timing } = this.runner;
     // A command that throws on failure also stops starting it on more hosts (fail fast); `.nothrow()` runs everywhere.
-    const settled = await mapLimit(this.hosts, this.runner.concurrency, (host) => this.onHost(host, sink), {
-      stopOnError: this.throws,
-      stopWhen: (result) => this.throws && result.exitCode !== 0,
-    });
+    const settled =
+      fanout && timing && this.hosts.length > fanout.childAbove
+        ? await this.inChildren(sink, fanout, timing)
+        : await mapLimit(this.hosts, this.runner.concurrency, (host) => this.onHost(host, sink), {
+            stopOnError: this.throws,
+            stopWhen: (result) => this.throws && result.exitCode !== 0,
+          });
     const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
     if (cancelled && cancelled.status === 'rejected') throw cancelled.reason;
     const problems: string[] = [];
     const results: ExecResult[] = [];
     settled.forEach((s, i) => {
       const name = this.hosts[i].name;
-      if (s.status === 'skipped')
+      if (s.status === 'skipped' && !sink.counts)
         sink.hosts[name] = { status: 'skipped', command: tail(this.label, 200), startedAt: now() };
       if (s.status === 'rejected') problems.push(`${name}: ${describeError(s.reason)}`);
       if (s.status === 'fulfilled') {
@@ -103,6 +114,46 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
       throw commandFailed(`command failed${where}: ${problems.join('; ')}`, results);
     }
     return (this.many ? results : results[0]) as Results<Many>;
+  }
+
+  /**
+   * The command on many hosts, in `hostTasks` child workflows. The step keeps counts, and an entry for each host
+   * that did not succeed; the children's histories hold the rest.
+   */
+  private async inChildren(
+    sink: ProgressSink,
+    fanout: FanoutSettings,
+    timing: PlanTiming,
+  ): Promise<Settled<ExecResult>[]> {
+    const counts: HostCounts = { succeeded: 0, failed: 0, skipped: 0 };
+    sink.counts = counts;
+    const startedAt = now();
+    const requests = this.hosts.map((host) => {
+      const request: ExecRequest = { host, command: this.lineFor(host), timeoutMs: this.timeoutMs };
+      if (this.secrets) request.secrets = this.secrets;
+      return request;
+    });
+    const tasks = requests.map((request) => ({ kind: 'exec' as const, request }));
+    const outcomes = await runInChildren(tasks, fanout, {
+      timing,
+      concurrency: this.runner.concurrency,
+      failFast: this.throws,
+      label: tail(sink.name ?? this.label, 150),
+      onGroup: (first, group) =>
+        group.forEach((o, i) => {
+          if (o.status === 'skipped') return;
+          if (!failed(o)) return void counts.succeeded++;
+          counts.failed++;
+          const request = requests[first + i];
+          sink.hosts[request.host.name] = hostEntry(request.command, startedAt, o);
+        }),
+    });
+    counts.skipped = outcomes.filter((o) => o.status === 'skipped').length;
+    return outcomes.map((o): Settled<ExecResult> => {
+      if (o.status === 'fulfilled') return { status: 'fulfilled', value: o.value };
+      if (o.status === 'rejected') return { status: 'rejected', reason: new Error(o.error) };
+      return { status: 'skipped' };
+    });
   }
 
   private async onHost(host: HostRef, sink: ProgressSink): Promise<ExecResult> {
@@ -127,6 +178,21 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
       throw err;
     }
   }
+}
+
+/** A failed host's entry in a step's progress, from its outcome in a child workflow. */
+function hostEntry(command: string, startedAt: string, o: HostOutcome): HostProgress {
+  const entry: HostProgress = { status: 'failed', command: tail(command, 200), startedAt };
+  if (o.status === 'rejected') return { ...entry, error: o.error };
+  if (o.status !== 'fulfilled') return entry;
+  const r = o.value;
+  return {
+    ...entry,
+    exitCode: r.exitCode,
+    stdoutTail: tail(r.stdout),
+    stderrTail: tail(r.stderr),
+    durationMs: r.durationMs,
+  };
 }
 
 function lastLine(stderr: string): string {

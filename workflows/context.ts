@@ -2,6 +2,8 @@ import { hostActivities } from './proxies';
 import { Remote, type CommandRunner } from './command';
 import { invalidInput as invalid } from '../core/failures';
 import { batches, mapLimit } from './pool';
+import { describeError } from './errors';
+import { runInChildren, type HostTask } from './host-tasks';
 import { metrics } from './metrics';
 import { now } from './time';
 import type { Run } from './run';
@@ -16,6 +18,7 @@ import type {
   TlsProbeRequest,
   TlsProbeResult,
   TransferResult,
+  UploadRequest,
   UploadResult,
 } from '../core/plan';
 
@@ -37,6 +40,8 @@ export class Runbook<I = Record<string, unknown>> {
         summary ? activities.sshExec.executeWithOptions({ summary }, [request]) : activities.sshExec(request),
       sink: (label) => saga.sink(label),
       concurrency: plan.concurrency,
+      fanout: plan.fanout,
+      timing: plan.timing,
     };
   }
 
@@ -85,16 +90,68 @@ export class Runbook<I = Record<string, unknown>> {
   }
 
   /** Uploads a file from the worker's machine to every host, verified by sha256 there. */
-  async upload(hosts: HostRef[], localPath: string, remotePath: string, mode?: number): Promise<UploadResult[]> {
+  upload(hosts: HostRef[], localPath: string, remotePath: string, mode?: number): Promise<UploadResult[]> {
+    return this.uploadEach(hosts.map((host) => ({ host, localPath, remotePath, mode })));
+  }
+
+  /** Uploads each host its own file (or to its own path); above `fanout.childAbove` hosts, in child workflows. */
+  async uploadEach(requests: UploadRequest[]): Promise<UploadResult[]> {
+    const { fanout } = this.plan;
+    if (fanout && requests.length > fanout.childAbove) {
+      const outcomes = await this.inChildren(
+        requests.map((request) => ({ kind: 'upload' as const, request })),
+        `upload ${requests[0].remotePath}`,
+      );
+      return outcomes.map((o, i) => {
+        if (o.status === 'fulfilled') return o.value;
+        throw new Error(`${requests[i].host.name}: ${o.status === 'rejected' ? o.error : 'not uploaded'}`);
+      });
+    }
     const activities = hostActivities(this.plan.timing);
-    const settled = await mapLimit(hosts, this.plan.concurrency, (host) =>
-      activities.sshUpload.executeWithOptions({ summary: `upload ${remotePath} · ${host.name}` }, [
-        { host, localPath, remotePath, mode },
+    const settled = await mapLimit(requests, this.plan.concurrency, (request) =>
+      activities.sshUpload.executeWithOptions({ summary: `upload ${request.remotePath} · ${request.host.name}` }, [
+        request,
       ]),
     );
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed && failed.status === 'rejected') throw failed.reason;
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  }
+
+  /**
+   * Health probes of many instances at once, one per host: each host's result, or why it never answered as expected.
+   * Above `fanout.childAbove` hosts they run in child workflows.
+   */
+  async probeEach(probes: Array<{ host: string; request: HttpProbeRequest }>): Promise<Map<string, string>> {
+    const failures = new Map<string, string>();
+    const { fanout } = this.plan;
+    if (fanout && probes.length > fanout.childAbove) {
+      const outcomes = await this.inChildren(
+        probes.map((p) => ({ kind: 'probe' as const, ...p })),
+        'health',
+      );
+      outcomes.forEach((o, i) => {
+        if (o.status !== 'fulfilled') failures.set(probes[i].host, o.status === 'rejected' ? o.error : 'not probed');
+      });
+      return failures;
+    }
+    await mapLimit(probes, this.plan.concurrency, async ({ host, request }) => {
+      try {
+        await this.probe(request);
+      } catch (err) {
+        failures.set(host, describeError(err));
+      }
+    });
+    return failures;
+  }
+
+  private inChildren<T extends HostTask>(tasks: T[], label: string) {
+    return runInChildren(tasks, this.plan.fanout!, {
+      timing: this.plan.timing,
+      concurrency: this.plan.concurrency,
+      failFast: false,
+      label,
+    });
   }
 
   /** Copies a file from one host to another through the worker, verified by sha256 on the target. */

@@ -16,33 +16,43 @@ export async function unhealthy(
 ): Promise<Map<string, string>> {
   const { rb, svc } = ctx;
   const { http, command, timeout, interval } = svc.health;
+  const probeOf = (host: HostRef) => {
+    const expectBody =
+      http!.expectBody && fillTemplate(http!.expectBody, (n) => (n === 'version' ? instance.version : ''));
+    return {
+      url: `http://${host.address}:${instance.port}${http!.path}`,
+      expectStatus: http!.expectStatus,
+      expectBody,
+      deadlineMs: timeout,
+      intervalMs: interval,
+    };
+  };
+  const waitScript = (host: HostRef) => healthWaitScript(render(ctx, command!, host, instance), timeout, interval);
+  const commandFailure = (stderr: string) =>
+    `health command failed for ${healthWaitSeconds(timeout)}s: ${stderr.trim().slice(-200)}`;
+  const fanout = rb.plan.fanout;
+  if (fanout && hosts.length > fanout.childAbove) {
+    // A fleet: every probe at once, then every health command, each fan-out in child workflows.
+    const failures = http ? await rb.probeEach(hosts.map((h) => ({ host: h.name, request: probeOf(h) }))) : new Map();
+    const rest = hosts.filter((h) => !failures.has(h.name));
+    if (command && rest.length > 0) {
+      const results = await rb.on(rest).run(waitScript).nothrow();
+      results.forEach((r) => r.exitCode !== 0 && failures.set(r.host, commandFailure(r.stderr)));
+    }
+    return failures;
+  }
   const failures = new Map<string, string>();
   await mapLimit(hosts, rb.plan.concurrency, async (host) => {
     if (http) {
-      const expectBody =
-        http.expectBody && fillTemplate(http.expectBody, (n) => (n === 'version' ? instance.version : ''));
       try {
-        await rb.probe({
-          url: `http://${host.address}:${instance.port}${http.path}`,
-          expectStatus: http.expectStatus,
-          expectBody,
-          deadlineMs: timeout,
-          intervalMs: interval,
-        });
+        await rb.probe(probeOf(host));
       } catch (err) {
         failures.set(host.name, describeError(err));
       }
     }
     if (command && !failures.has(host.name)) {
-      const check = render(ctx, command, host, instance);
-      const result = await rb
-        .on(host)
-        .run(healthWaitScript(check, timeout, interval))
-        .nothrow();
-      if (result.exitCode !== 0) {
-        const why = `health command failed for ${healthWaitSeconds(timeout)}s: ${result.stderr.trim().slice(-200)}`;
-        failures.set(host.name, why);
-      }
+      const result = await rb.on(host).run(waitScript(host)).nothrow();
+      if (result.exitCode !== 0) failures.set(host.name, commandFailure(result.stderr));
     }
   });
   return failures;

@@ -50,6 +50,8 @@ export async function putRelease(ctx: DeployContext, version: string): Promise<s
   const { rb, svc, web } = ctx;
   const { artifact } = ctx;
   if (!artifact) throw invalid(`no artifact for ${ctx.name} ${version}`);
+  const fanout = rb.plan.fanout;
+  if (fanout && web.length > fanout.childAbove) return putFleetRelease(ctx, version);
   const created: string[] = [];
   const settled = await mapLimit(web, rb.plan.concurrency, async (host) => {
     const dir = dirOf(svc, host);
@@ -72,6 +74,37 @@ export async function putRelease(ctx: DeployContext, version: string): Promise<s
     .run((host) =>
       releaseSettingsScript(releasePaths(dirOf(svc, host), version).release, svc.env, Object.keys(secrets)),
     )
+    .env(secrets);
+  return created;
+}
+
+/**
+ * {@link putRelease} on a fleet: each phase is one command (or upload) on every host that needs it, so it runs in
+ * child workflows, instead of a sequence of commands per host in the run's own history.
+ */
+async function putFleetRelease(ctx: DeployContext, version: string): Promise<string[]> {
+  const { rb, svc, web } = ctx;
+  const artifact = ctx.artifact!;
+  const paths = (host: HostRef) => releasePaths(dirOf(svc, host), version);
+  const known = await rb.on(web).run((host) => knownArtifactScript(dirOf(svc, host), version));
+  const sha = 'file' in artifact ? artifact.sha256 : undefined;
+  const needed = web.filter((_, i) => !(sha && known[i].stdout.trim() === sha));
+  if (needed.length > 0) {
+    if ('file' in artifact) {
+      await rb.uploadEach(needed.map((host) => ({ host, localPath: artifact.file, remotePath: paths(host).tarball })));
+    } else {
+      await rb
+        .on(needed)
+        .run((host) => fetchScript(artifact.url, artifact.sha256Url, paths(host).tarball, artifact.sha256));
+    }
+  }
+  const unpacked =
+    needed.length > 0 ? await rb.on(needed).run((host) => unpackScript(paths(host).release, paths(host).tarball)) : [];
+  const created = unpacked.filter((r) => r.stdout.trim() === 'created').map((r) => r.host);
+  const secrets = svc.secrets ?? {};
+  await rb
+    .on(web)
+    .run((host) => releaseSettingsScript(paths(host).release, svc.env, Object.keys(secrets)))
     .env(secrets);
   return created;
 }

@@ -1,0 +1,181 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { linkScript, releasePaths, stateScript, unpackScript } from '../runbooks/deploy/scripts';
+import { shell } from './support/fake-hosts';
+import { saveHistory } from './support/save-history';
+
+/** `npm run record-histories:fleet` sets this: the runs below save their histories (the run's and one child's). */
+const RECORD = process.env.RUNWAY_RECORD_HISTORIES === '1';
+async function record(fleet: FakeFleet, name: string, handle: WorkflowHandle): Promise<void> {
+  if (!RECORD) return;
+  await saveHistory(name, handle);
+  const [child] = (await fleet.histories(handle)).filter((s) => s.workflowId !== handle.workflowId).slice(-1);
+  await saveHistory(`${name}-child`, fleet.runway.client.workflow.getHandle(child.workflowId));
+}
+import { fleetAddress, startFakeFleet, type FakeFleet } from './support/fake-fleet';
+
+const WEB = 1000;
+const FAILING = 'web-777'; // in batch 8 of 10 (web-701 … web-800)
+/** Temporal warns past this many events in one history; no run of Runway's may come near it. */
+const EVENT_WARNING = 10_240;
+
+/**
+ * An exec over 1,000 modelled hosts through the real worker, workflows and activities: commands on more than
+ * `fanout.childAbove` hosts run in `hostCommands` child workflows, so neither the run's history nor any child's grows
+ * toward Temporal's limits, and the run's report still accounts for every host.
+ */
+describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
+  let fleet: FakeFleet;
+  beforeAll(async () => {
+    fleet = await startFakeFleet('fleet-exec', {
+      web: WEB,
+      answer: (host, command) =>
+        command.includes('fail-on-777') && host.name === FAILING
+          ? { exitCode: 3, stderr: 'disk full\n' }
+          : { stdout: `ok ${host.name}\n` },
+    });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('runs on every host in child workflows; no history near the event limit', async () => {
+    const from = fleet.hosts.log.length;
+    const handle = await fleet.runway.start('exec', { environment: 'fleet', role: 'web', command: 'uptime' });
+    const outcome = await fleet.runway.wait(handle);
+    expect(outcome.status).toBe('succeeded');
+    const ran = fleet.hosts.log.slice(from);
+    expect(new Set(ran.map((r) => r.host)).size).toBe(WEB);
+    expect(ran).toHaveLength(WEB); // each host once
+    const [step] = outcome.report!.steps;
+    expect(step.counts).toEqual({ succeeded: WEB, failed: 0, skipped: 0 });
+    expect(Object.keys(step.hosts)).toEqual([]); // the parent keeps counts; the children hold each host's result
+    const sizes = await fleet.histories(handle);
+    expect(sizes.length).toBe(1 + WEB / 50); // the run and its children of 50 hosts
+    expect(sizes[0].events).toBeLessThan(EVENT_WARNING / 4);
+    const parent = sizes.find((s) => s.workflowId === handle.workflowId)!;
+    expect(parent.events).toBeLessThan(200);
+    await record(fleet, 'fleet-exec', handle);
+    console.log(
+      `exec on ${WEB} hosts: largest history ${sizes[0].events} events (${sizes[0].workflowId}), run ${parent.events}`,
+    );
+  });
+
+  it('a host failing in batch 8 of 10 stops the run there: batches 9 and 10 never start, the failure is named', async () => {
+    const from = fleet.hosts.log.length;
+    const handle = await fleet.runway.start('exec', {
+      environment: 'fleet',
+      role: 'web',
+      command: 'echo fail-on-777',
+      batchSize: '10%',
+    });
+    const outcome = await fleet.runway.wait(handle);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.message).toContain(`${FAILING}: exited 3 (disk full)`);
+    const ran = new Set(fleet.hosts.log.slice(from).map((r) => r.host));
+    expect(ran.has('web-800')).toBe(true); // the failing batch's other child still finished
+    expect([...ran].some((h) => Number(h.slice(4)) > 800)).toBe(false);
+    const steps = outcome.report!.steps;
+    expect(steps.map((s) => s.status)).toEqual([...Array(7).fill('succeeded'), 'failed']);
+    expect(steps[7].counts).toEqual({ succeeded: 99, failed: 1, skipped: 0 });
+    expect(Object.keys(steps[7].hosts)).toEqual([FAILING]);
+    expect(steps[7].hosts[FAILING]).toMatchObject({ status: 'failed', exitCode: 3, stderrTail: 'disk full\n' });
+    const sizes = await fleet.histories(handle);
+    expect(sizes[0].events).toBeLessThan(EVENT_WARNING / 4);
+  });
+});
+
+/**
+ * A rolling deploy over 1,000 modelled hosts in batches of 10%: each batch's commands and health probes run in child
+ * workflows; a host failing its health gate in batch 8 rolls back batches 8…1 newest first — each batch's revert
+ * again in child workflows — and the load balancer (a real shell, its file compared byte for byte) ends as it was.
+ */
+describe('a rolling deploy over 1,000 hosts (fake activities, child workflows)', () => {
+  const OLD = '1.0.0';
+  const NEW = '2.0.0';
+  const DIR = '/srv/app';
+  const batchOf = (host: string) => Math.floor((Number(host.slice(4)) - 1) / 100) + 1;
+  const original = '# kept by hand\nupstream app {\n  server 127.210.1.1:8000;\n}\n';
+  let fleet: FakeFleet;
+  let upstreamFile: string;
+
+  beforeAll(async () => {
+    const lbDir = mkdtempSync(join(tmpdir(), 'runway-fleet-lb-'));
+    upstreamFile = join(lbDir, 'upstream.conf');
+    writeFileSync(upstreamFile, original);
+    const artifact = join(lbDir, 'app-{{version}}.tar.gz');
+    writeFileSync(join(lbDir, `app-${NEW}.tar.gz`), 'release bytes');
+    const { release, tarball } = releasePaths(DIR, NEW);
+    const unpack = unpackScript(release, tarball);
+    fleet = await startFakeFleet('fleet-rolling', {
+      web: WEB,
+      extra: [
+        'services:',
+        '  app:',
+        '    strategy: rolling',
+        '    roles: [web]',
+        `    dir: ${DIR}`,
+        `    artifact: { file: ${JSON.stringify(artifact)} }`,
+        '    start: start-app {{version}} {{port}}',
+        '    stop: stop-app',
+        '    health: { http: { path: /health, expectBody: "ok {{version}}" }, timeout: 1s, interval: 100ms }',
+        '    port: 8000',
+        `    loadBalancer: { role: lb, upstreamFile: ${JSON.stringify(upstreamFile)}, upstream: app, test: "true", reload: "true" }`,
+        '    batchSize: 10%',
+      ],
+      answer: (host, command) => {
+        if (host.name === 'lb-1') return shell(command);
+        if (command === stateScript(DIR)) {
+          return { stdout: `live=\nblue=\ngreen=\ncurrent=${OLD}\nprevious=0.9.0\nreleases=${OLD} 0.9.0 \n` };
+        }
+        if (command === unpack) return { stdout: 'created\n' };
+        return {};
+      },
+      health: (url) =>
+        url.includes(`//${fleetAddress(Number(FAILING.slice(4)) - 1)}:`)
+          ? { status: 503, text: 'starting' }
+          : { status: 200, text: `ok ${NEW}` },
+    });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  // About a minute alone on two cores: 800 hosts switched and reverted, 168 child workflows.
+  it('a host failing in batch 8 rolls back batches 8…1 newest first, across child workflows', async () => {
+    const { hosts } = fleet;
+    const handle = await fleet.runway.start('deploy', { environment: 'fleet', service: 'app', version: NEW });
+    const outcome = await fleet.runway.wait(handle);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.message).toContain(`${FAILING}:`);
+    const batchSteps = outcome.report!.steps.filter((s) => s.name.startsWith('batch '));
+    expect(batchSteps.map((s) => s.name.split(':')[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((b) => `batch ${b}/10`));
+    expect(batchSteps.map((s) => s.status)).toEqual(Array(8).fill('undone'));
+
+    // Each host's last switch of `current`: every host of batches 1–8 ends back on OLD, newest batch first.
+    const switchTo = (version: string) => linkScript(DIR, 'current', version);
+    const last = new Map<string, { seq: number; to: string }>();
+    for (const r of hosts.log.filter((r) => r.host.startsWith('web-'))) {
+      const to = [OLD, NEW].find((v) => r.command.includes(switchTo(v)));
+      if (to) last.set(r.host, { seq: r.seq, to });
+    }
+    expect(last.size).toBe(800);
+    expect([...last.values()].every((v) => v.to === OLD)).toBe(true);
+    const span = (b: number) => {
+      const seqs = [...last].filter(([h]) => batchOf(h) === b).map(([, v]) => v.seq);
+      return { first: Math.min(...seqs), last: Math.max(...seqs) };
+    };
+    for (let b = 8; b > 1; b--) expect(span(b).last).toBeLessThan(span(b - 1).first);
+    const later = hosts.log.filter((r) => r.host.startsWith('web-') && batchOf(r.host) > 8);
+    expect(later.filter((r) => /stop-app|start-app/.test(r.command))).toEqual([]);
+    expect(readFileSync(upstreamFile, 'utf8')).toBe(original);
+
+    const sizes = await fleet.histories(handle);
+    console.log(
+      `rolling deploy on ${WEB} hosts with rollback: ${sizes.length - 1} children, largest history ${sizes[0].events} events (${sizes[0].workflowId})`,
+    );
+    expect(sizes[0].events).toBeLessThan(EVENT_WARNING / 2);
+  }, 300_000);
+});
