@@ -31,7 +31,8 @@ program
 
 program
   .command('worker')
-  .description('run a worker against the configured Temporal (or $TEMPORAL_ADDRESS)')
+  .description('run a worker against the configured Temporal (or $TEMPORAL_ADDRESS); run several to share the work')
+  .option('--metrics <address:port>', 'serve /metrics here instead of at metrics.listen (one port per worker)')
   .action(lazy(() => import('./commands/worker'), 'worker'));
 
 program

@@ -128,10 +128,10 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   });
 }
 
-/** Starts `runway worker` as its own process (so a test can SIGKILL it); resolves once it polls. */
-export function spawnWorker(world: TestWorld): Promise<ChildProcess> {
+/** Starts `runway worker` (with `args`) as its own process (so a test can SIGKILL it); resolves once it polls. */
+export function spawnWorker(world: TestWorld, args: string[] = []): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'bin', 'runway'), ['worker', '--config', world.configFile], {
+    const child = spawn(join(ROOT, 'bin', 'runway'), ['worker', '--config', world.configFile, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, RUNWAY_WORKFLOW_BUNDLE: process.env.RUNWAY_TEST_SHIPPED_BUNDLE },
     });
