@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { HELP, METRIC } from '../core/metrics';
 
-type Counter = 'hostCommands' | 'sshConnectionFailures' | 'hostKeyRefusals';
+type Counter = 'hostCommands' | 'sshConnectionFailures' | 'sshHandshakes' | 'hostKeyRefusals';
 
 /**
  * Counts on the meter of the activity running now (the worker's Prometheus endpoint, when `metrics.listen` is set);

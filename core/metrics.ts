@@ -15,6 +15,7 @@ export const METRIC = {
   gateTimeout: 'runway_gate_timeout_seconds',
   hostCommands: 'runway_host_commands',
   sshConnectionFailures: 'runway_ssh_connection_failures',
+  sshHandshakes: 'runway_ssh_handshakes',
   hostKeyRefusals: 'runway_host_key_refusals',
   slackUndelivered: 'runway_slack_undelivered',
   backupNewestCopy: 'runway_backup_newest_copy_timestamp_seconds',
@@ -44,6 +45,8 @@ export const HELP: Record<keyof typeof METRIC, string> = {
   gateTimeout: "The approval gate's timeout in seconds, by runbook, environment and service",
   hostCommands: 'Commands run on hosts, by host and outcome (ok, exit-nonzero, error)',
   sshConnectionFailures: 'ssh connections that could not be made, by host',
+  sshHandshakes:
+    'ssh connections made (handshake and login completed), by host: one per host and worker while its connection lives; more means it dropped and was made again',
   hostKeyRefusals: 'ssh connections refused because the host key did not match known_hosts, by host',
   slackUndelivered: 'Slack messages a run could not deliver (handed to a delivery workflow), by runbook',
   backupNewestCopy: 'When the newest copy of a backup set was taken, by set',

@@ -44,8 +44,18 @@ interface Connection {
 export class SshPool {
   private readonly connections = new Map<string, Connection>();
   private readonly pruned = new Set<string>();
+  private readonly handshakeCounts = new Map<string, number>();
 
   constructor(private readonly ssh: SshConfig) {}
+
+  /**
+   * Completed ssh handshakes (connected, host key verified, logged in) by host name since the pool was made. A host's
+   * connection lives as long as the worker, so this stays at 1 per host however many runs and steps use it; each
+   * connection that dropped and was made again adds one.
+   */
+  handshakes(): Record<string, number> {
+    return Object.fromEntries(this.handshakeCounts);
+  }
 
   /** Runs one command on a channel of its own; resolves when the channel closes. Aborting closes the channel. */
   async exec(host: HostRef, command: string, signal?: AbortSignal, stdin?: Buffer): Promise<RawAnswer> {
@@ -93,11 +103,17 @@ export class SshPool {
       ready: this.connect(host, forget),
       channels: new Semaphore(this.ssh.maxChannelsPerHost),
     };
-    connection.ready.catch((err: Error) => {
-      forget();
-      const refused = err instanceof PermanentSshError && err.type === 'HostKeyRejected';
-      countInActivity(refused ? 'hostKeyRefusals' : 'sshConnectionFailures', { host: host.name });
-    });
+    connection.ready.then(
+      () => {
+        this.handshakeCounts.set(host.name, (this.handshakeCounts.get(host.name) ?? 0) + 1);
+        countInActivity('sshHandshakes', { host: host.name });
+      },
+      (err: Error) => {
+        forget();
+        const refused = err instanceof PermanentSshError && err.type === 'HostKeyRejected';
+        countInActivity(refused ? 'hostKeyRefusals' : 'sshConnectionFailures', { host: host.name });
+      },
+    );
     this.connections.set(id, connection);
     return connection;
   }
