@@ -21,6 +21,9 @@ interface Service {
   volumes?: (string | { type: string; source?: string; target?: string; read_only?: boolean })[];
   ports?: (string | number | { target?: number; published?: number })[];
   healthcheck?: { test?: string | string[] };
+  deploy?: { replicas?: number };
+  container_name?: string;
+  hostname?: string;
 }
 interface Compose {
   services: Record<string, Service>;
@@ -90,6 +93,10 @@ describe('docker-compose.temporal.yml against the Compose Specification schema',
     ['ports that are not a list', (copy) => Object.assign(copy.services['temporal-ui'], { ports: 'not-a-list' })],
     ['an unknown top-level key', (copy) => Object.assign(copy, { servics: {} })],
     ['an unknown service key', (copy) => Object.assign(copy.services['runway-worker'], { enviroment: {} })],
+    [
+      'replicas given as words',
+      (copy) => Object.assign(copy.services['runway-worker'], { deploy: { replicas: 'two' } }),
+    ],
     ['a malformed duration', (copy) => Object.assign(copy.services.postgresql, { healthcheck: { interval: '5 sec' } })],
     ['a malformed port', (copy) => Object.assign(copy.services.temporal, { ports: ['7233:seven'] })],
     [
@@ -135,6 +142,21 @@ describe('the runway worker service', () => {
     expect(names).toEqual(expect.arrayContaining(['runway_ssh_key', 'runway_known_hosts']));
     for (const name of names) expect(doc.secrets?.[name]).toEqual({ file: expect.stringMatching(/^\.\/secrets\//) });
     expect(Object.keys(env).filter((k) => /SSH|KNOWN_HOSTS|PRIVATE/i.test(k))).toEqual([]);
+  });
+
+  it('runs two replicas on the one task queue, told apart by Temporal and scraped by Prometheus one by one', () => {
+    expect(worker.deploy?.replicas).toBe(2);
+    // A fixed container name or hostname would be shared by the replicas (and a worker's identity is <pid>@<hostname>);
+    // a published port would be taken twice.
+    expect([worker.container_name, worker.hostname, worker.ports]).toEqual([undefined, undefined, undefined]);
+    const scrape = parse(read('ops/prometheus.yml')) as {
+      scrape_configs: Array<{
+        job_name: string;
+        dns_sd_configs?: Array<{ names: string[]; type: string; port: number }>;
+      }>;
+    };
+    const job = scrape.scrape_configs.find((c) => c.job_name === 'runway');
+    expect(job?.dns_sd_configs).toEqual([{ names: ['runway-worker'], type: 'A', port: 9464 }]);
   });
 
   it('starts after temporal and after its namespace exists', () => {
@@ -210,10 +232,8 @@ describe('no literal secrets in the compose file', () => {
         './ops/grafana/dashboards:/var/lib/grafana/dashboards:ro',
       ]),
     );
-    const scrape = parse(read('ops/prometheus.yml')) as {
-      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
-    };
-    expect(scrape.scrape_configs[0].static_configs[0].targets).toEqual(['runway-worker:9464']);
+    const scrape = parse(read('ops/prometheus.yml')) as { scrape_configs: Array<{ job_name: string }> };
+    expect(scrape.scrape_configs.map((c) => c.job_name)).toEqual(['runway']);
   });
 
   it('contains no key material or well-known token shapes anywhere', () => {
