@@ -89,10 +89,11 @@ describe('execScript', () => {
       '  done',
       'fi',
       `cd "$J" && [ -s exit ] || { echo '@@runway lost'; exit 0; }`,
-      'read code <exit; set -- $(wc -c out err)',
+      'read code <exit; set -- 0 out 0 err',
+      'if [ -s out ] || [ -s err ]; then set -- $(wc -c out err); fi',
       `printf '@@runway %s %s %s %s\\n' "$mode" "$code" "$1" "$3"`,
-      `tail -c ${tail} out`,
-      `tail -c ${tail} err >&2`,
+      `[ "$1" = 0 ] || tail -c ${tail} out`,
+      `[ "$3" = 0 ] || tail -c ${tail} err >&2`,
     );
 
   it.each<[string, string, string, number | undefined, string]>([
@@ -120,6 +121,8 @@ describe('execScript', () => {
     ],
     ['a script of several lines', 'a=1\nb=2\necho $((a + b))', 0, '3\n', ''],
     ['stdin is /dev/null', 'cat; echo done', 0, 'done\n', ''],
+    ['a command that prints nothing', 'exit 5', 5, '', ''],
+    ['a command that prints on stderr only', 'echo warn >&2', 0, '', 'warn\n'],
   ])('runs %s', (_name, command, exitCode, stdout, stderr) => {
     const got = answer(execScript(join(root, 'journal'), 'k', command));
     expect(got).toEqual({

@@ -48,10 +48,12 @@ export function execScript(
     '  done',
     'fi',
     `cd "$J" && [ -s exit ] || ${lost}`,
-    'read code <exit; set -- $(wc -c out err)',
+    // Most commands print little and many print nothing: an empty stream costs no `wc` or `tail` process.
+    'read code <exit; set -- 0 out 0 err',
+    'if [ -s out ] || [ -s err ]; then set -- $(wc -c out err); fi',
     `printf '${HEADER} %s %s %s %s\\n' "$mode" "$code" "$1" "$3"`,
-    `tail -c ${tailBytes} out`,
-    `tail -c ${tailBytes} err >&2`,
+    `[ "$1" = 0 ] || tail -c ${tailBytes} out`,
+    `[ "$3" = 0 ] || tail -c ${tailBytes} err >&2`,
   ].join('\n');
 }
 
