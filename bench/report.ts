@@ -67,6 +67,19 @@ export function overheadMs(results: Result[], steps: number): Record<number, num
 }
 
 /**
+ * Runway's wall time divided by multiplexed ssh's, by number of hosts: the median of each round's own ratio (the two
+ * run in the same round, next to each other), so drift in the machine's load between rounds cancels out.
+ */
+export function muxRatio(results: Result[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const runway of results.filter((x) => x.config === 'runway')) {
+    const mux = results.find((x) => x.config === 'ssh-mux' && x.hosts === runway.hosts);
+    if (mux) out[runway.hosts] = median(runway.seconds.map((s, round) => s / mux.seconds[round]));
+  }
+  return out;
+}
+
+/**
  * Steps per second with payload encryption off and on (medians), and on/off as the median of each round's own ratio:
  * the two run back to back in every round, so a change in the machine's load between rounds cancels out.
  */

@@ -1,8 +1,10 @@
 /**
  * Steps per second of the `steps` runbook — with payload encryption off and on (`temporal.encryption`, a worker and a
  * client of each, on task queues of their own) — beside the same commands over plain OpenSSH, on 1 and 10 sandbox
- * hosts: `npm run bench -- --steps 20 --rounds 3`. Everything runs in this process against a local Temporal dev server and
- * real sshd hosts on loopback addresses of their own. Prints a Markdown table and writes
+ * hosts: `npm run bench -- --steps 20 --rounds 3` (`--configs runway,ssh-mux` times only those). Everything runs in this
+ * process against a local Temporal dev server and real sshd hosts on loopback addresses of their own. Prints a Markdown
+ * table, Runway's wall time divided by multiplexed ssh's (the median of each round's ratio), and where one more run's
+ * time went by its history (workflow tasks and events per step, the phases of a command: see anatomy.ts); writes
  * `.runway/bench/steps-<timestamp>.json`. A measurement, not a test: it checks that every command answered what it
  * should, never how fast.
  */
@@ -22,6 +24,7 @@ import {
   encryptionCost,
   machineFacts,
   markdownTable,
+  muxRatio,
   overheadMs,
   summarize,
   writeJson,
@@ -32,6 +35,7 @@ import { codecOf } from '../config/encryption';
 import { codecMicroseconds, sealedPayloads } from './codec';
 import { closeMasters, sshSteps } from './ssh';
 import { runBench, type Undo } from './cleanup';
+import { anatomy, type Anatomy } from './anatomy';
 
 const HOST_COUNTS = [1, 10];
 const CONFIGS: Config[] = ['runway', 'runway-encrypted', 'ssh', 'ssh-mux'];
@@ -118,6 +122,7 @@ async function main(undo: Undo): Promise<void> {
   );
   const running = workers.map(({ worker }) => worker.run());
   let codec: { microsecondsPerPayload: number; payloadsPerRun: number } | undefined;
+  const anatomies: Record<number, Anatomy> = {};
   try {
     const runway = await RunwayClient.connect({ configFile: configFiles.off });
     const encrypted = await RunwayClient.connect({ configFile: configFiles.on });
@@ -140,9 +145,19 @@ async function main(undo: Undo): Promise<void> {
           );
         }
       }
+      // Where a run's time goes: one more run per number of hosts, read from its history.
+      if (configs.includes('runway')) {
+        for (const hosts of HOST_COUNTS) {
+          const handle = await runwaySteps(runway, sandbox.hosts.slice(0, hosts), commands, expected);
+          anatomies[hosts] = await anatomy(handle, steps);
+        }
+      }
       // What the codec itself costs: per payload, and how many payloads one encrypted run on one host seals.
-      const sealed = await sealedPayloads(await runwaySteps(encrypted, sandbox.hosts.slice(0, 1), commands, expected));
-      codec = { microsecondsPerPayload: await codecMicroseconds(codecOf(encryptionConfig)), payloadsPerRun: sealed };
+      if (configs.includes('runway-encrypted')) {
+        const handle = await runwaySteps(encrypted, sandbox.hosts.slice(0, 1), commands, expected);
+        const sealed = await sealedPayloads(handle);
+        codec = { microsecondsPerPayload: await codecMicroseconds(codecOf(encryptionConfig)), payloadsPerRun: sealed };
+      }
     } finally {
       await runway.close();
       await encrypted.close();
@@ -154,9 +169,23 @@ async function main(undo: Undo): Promise<void> {
 
   const results = summarize(measurements, steps);
   const overhead = overheadMs(results, steps);
+  const ratio = muxRatio(results);
   console.log(`\n## ${steps}-step runbook, median of ${rounds} round(s)\n\n${markdownTable(results)}\n`);
   for (const [hosts, ms] of Object.entries(overhead)) {
-    console.log(`Runway overhead vs multiplexed ssh, ${hosts} host(s): ${ms.toFixed(0)} ms per step`);
+    console.log(
+      `Runway ÷ multiplexed ssh, ${hosts} host(s): ${ratio[Number(hosts)].toFixed(2)}× ` +
+        `(median of each round's ratio); ${ms.toFixed(0)} ms more per step`,
+    );
+  }
+  for (const [hosts, a] of Object.entries(anatomies)) {
+    const { ms } = a;
+    console.log(
+      `One run on ${hosts} host(s): ${a.workflowTasksPerStep.toFixed(2)} workflow tasks and ${a.eventsPerStep.toFixed(1)} ` +
+        `events per step; per command (median ms): ssh ${ms.command.toFixed(1)} in an activity of ` +
+        `${ms.activity.toFixed(1)}, to the workflow task ` +
+        `${ms.toWorkflowTask.toFixed(1)}, workflow task ${ms.workflowTask.toFixed(1)}, to the next command ` +
+        `${ms.toNextActivity.toFixed(1)}`,
+    );
   }
   const encryptionOnOff = encryptionCost(results);
   for (const [hosts, c] of Object.entries(encryptionOnOff)) {
@@ -183,6 +212,8 @@ async function main(undo: Undo): Promise<void> {
     machine: machineFacts(),
     results,
     overheadMsPerStep: overhead,
+    runwayOverMux: ratio,
+    anatomy: anatomies,
     encryptionOnOff,
     codec,
   });
