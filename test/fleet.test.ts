@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { linkScript, releasePaths, stateScript, unpackScript } from '../runbooks/deploy/scripts';
 import { shell } from './support/fake-hosts';
+import { waitFor } from './support/harness';
 import { saveHistory } from './support/save-history';
 
 /** `npm run record-histories:fleet` sets this: the runs below save their histories (the run's and one child's). */
@@ -178,4 +180,93 @@ describe('a rolling deploy over 1,000 hosts (fake activities, child workflows)',
     );
     expect(sizes[0].events).toBeLessThan(EVENT_WARNING / 2);
   }, 300_000);
+});
+
+/**
+ * Cancelling a fleet deploy while a batch runs in child workflows: the children are cancelled with the run, and the
+ * rollback — outside cancellation's reach — puts every host the run switched back on its old release.
+ */
+describe('a rolling deploy over 200 hosts cancelled mid-rollout (fake activities, child workflows)', () => {
+  const HOSTS = 200;
+  const OLD = '1.0.0';
+  const NEW = '2.0.0';
+  const DIR = '/srv/app';
+  const batchOf = (host: string) => Math.floor((Number(host.slice(4)) - 1) / 60) + 1;
+  const original = '# kept by hand\nupstream app {\n  server 127.210.1.1:8000;\n}\n';
+  const switchTo = (version: string) => linkScript(DIR, 'current', version);
+  let fleet: FakeFleet;
+  let upstreamFile: string;
+
+  beforeAll(async () => {
+    const lbDir = mkdtempSync(join(tmpdir(), 'runway-fleet-cancel-'));
+    upstreamFile = join(lbDir, 'upstream.conf');
+    writeFileSync(upstreamFile, original);
+    writeFileSync(join(lbDir, `app-${NEW}.tar.gz`), 'release bytes');
+    const { release, tarball } = releasePaths(DIR, NEW);
+    const unpack = unpackScript(release, tarball);
+    fleet = await startFakeFleet('fleet-cancel', {
+      web: HOSTS,
+      ssh: 'heartbeatTimeout: 2s',
+      extra: [
+        'services:',
+        '  app:',
+        '    strategy: rolling',
+        '    roles: [web]',
+        `    dir: ${DIR}`,
+        `    artifact: { file: ${JSON.stringify(join(lbDir, 'app-{{version}}.tar.gz'))} }`,
+        '    start: start-app {{version}} {{port}}',
+        '    stop: stop-app',
+        '    health: { http: { path: /health }, timeout: 1s, interval: 100ms }',
+        '    port: 8000',
+        `    loadBalancer: { role: lb, upstreamFile: ${JSON.stringify(upstreamFile)}, upstream: app, test: "true", reload: "true" }`,
+        '    batchSize: 30%',
+      ],
+      answer: async (host, command) => {
+        if (host.name === 'lb-1') return shell(command);
+        if (command === stateScript(DIR)) {
+          return { stdout: `live=\nblue=\ngreen=\ncurrent=${OLD}\nprevious=0.9.0\nreleases=${OLD} 0.9.0 \n` };
+        }
+        if (command === unpack) return { stdout: 'created\n' };
+        // Batch 2 takes its time switching, heartbeating like the real command: the run is cancelled meanwhile.
+        if (batchOf(host.name) === 2 && command.includes(switchTo(NEW))) {
+          const activity = Context.current();
+          for (let i = 0; i < 50; i++) {
+            activity.heartbeat();
+            await activity.sleep(100); // rejects once the cancellation reaches this activity
+          }
+        }
+        return {};
+      },
+    });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('cancels the running children and rolls every switched host back', async () => {
+    const { hosts } = fleet;
+    const handle = await fleet.runway.start('deploy', { environment: 'fleet', service: 'app', version: NEW });
+    await waitFor('batch 2 switching', () =>
+      hosts.log.some((r) => batchOf(r.host) === 2 && r.command.includes(switchTo(NEW))),
+    );
+    await handle.cancel();
+    const outcome = await fleet.runway.wait(handle);
+    expect(outcome.status).toBe('cancelled');
+    expect(outcome.exitCode).toBe(4);
+    const last = new Map<string, string>();
+    for (const r of hosts.log.filter((r) => r.host.startsWith('web-'))) {
+      const to = [OLD, NEW].find((v) => r.command.includes(switchTo(v)));
+      if (to) last.set(r.host, to);
+    }
+    expect(new Set([...last.keys()].map(batchOf))).toEqual(new Set([1, 2]));
+    expect([...last].filter(([, v]) => v !== OLD).map(([h]) => h)).toEqual([]);
+    expect(readFileSync(upstreamFile, 'utf8')).toBe(original);
+    // The batch-2 children that were running when the run was cancelled ended cancelled, not completed.
+    const children = (await fleet.histories(handle)).filter((s) => s.workflowId !== handle.workflowId);
+    const statuses = await Promise.all(
+      children.map(async (c) => (await fleet.runway.client.workflow.getHandle(c.workflowId).describe()).status.name),
+    );
+    expect(statuses).toContain('CANCELLED');
+    expect(statuses.filter((s) => s !== 'COMPLETED' && s !== 'CANCELLED')).toEqual([]);
+  });
 });

@@ -26,6 +26,8 @@ export interface CommandRunner {
   /** Above `childAbove` hosts, a command runs in `hostTasks` child workflows (see host-tasks.ts). */
   fanout?: FanoutSettings;
   timing?: PlanTiming;
+  /** Numbers the run's child workflows. */
+  nextChild?: () => number;
 }
 
 /** A command on one host resolves to that host's result; on several hosts, to one result per host, in order. */
@@ -88,7 +90,7 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
     const { fanout, timing } = this.runner;
     // A command that throws on failure also stops starting it on more hosts (fail fast); `.nothrow()` runs everywhere.
     const settled =
-      fanout && timing && this.hosts.length > fanout.childAbove
+      fanout && timing && this.runner.nextChild && this.hosts.length > fanout.childAbove
         ? await this.inChildren(sink, fanout, timing)
         : await mapLimit(this.hosts, this.runner.concurrency, (host) => this.onHost(host, sink), {
             stopOnError: this.throws,
@@ -139,6 +141,7 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
       concurrency: this.runner.concurrency,
       failFast: this.throws,
       label: tail(sink.name ?? this.label, 150),
+      nextChild: this.runner.nextChild!,
       onGroup: (first, group) =>
         group.forEach((o, i) => {
           if (o.status === 'skipped') return;

@@ -28,6 +28,8 @@ import type {
  */
 export class Runbook<I = Record<string, unknown>> {
   private readonly runner: CommandRunner;
+  /** Child workflows this run started (host fan-outs), numbering their ids. */
+  private children = 0;
 
   constructor(
     readonly plan: Plan<I>,
@@ -42,6 +44,7 @@ export class Runbook<I = Record<string, unknown>> {
       concurrency: plan.concurrency,
       fanout: plan.fanout,
       timing: plan.timing,
+      nextChild: () => ++this.children,
     };
   }
 
@@ -151,6 +154,7 @@ export class Runbook<I = Record<string, unknown>> {
       concurrency: this.plan.concurrency,
       failFast: false,
       label,
+      nextChild: () => ++this.children,
     });
   }
 

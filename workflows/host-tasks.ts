@@ -112,17 +112,18 @@ export async function runInChildren<T extends HostTask>(
   tasks: T[],
   settings: FanoutSettings,
   options: Omit<HostTasksInput, 'tasks'> & {
+    /** Numbers the run's children (their workflow ids), counted by the run. */
+    nextChild: () => number;
     onGroup?: (first: number, outcomes: Array<HostOutcome<TaskResult<T>>>) => void;
   },
 ): Promise<Array<HostOutcome<TaskResult<T>>>> {
   type Outcome = HostOutcome<TaskResult<T>>;
-  const { onGroup, ...base } = options;
+  const { onGroup, nextChild: _, ...base } = options;
   const groups = groupsOf(tasks, settings.hostsPerChild);
   const parallel = Math.max(1, Math.floor(base.concurrency / settings.hostsPerChild));
   const perChild = Math.min(base.concurrency, settings.hostsPerChild);
   const { workflowId, runId } = workflowInfo();
   const outcomes: Outcome[] = tasks.map(() => ({ status: 'skipped' }));
-  let seq = 0;
   const settled = await mapLimit(
     groups,
     parallel,
@@ -130,7 +131,7 @@ export async function runInChildren<T extends HostTask>(
       const first = g * settings.hostsPerChild;
       const result = (await executeChild(hostTasks, {
         args: [{ ...base, concurrency: perChild, tasks: group }],
-        workflowId: `${workflowId}/${runId.slice(0, 8)}/hosts-${++seq}`,
+        workflowId: `${workflowId}/${runId.slice(0, 8)}/hosts-${options.nextChild()}`,
         staticSummary: `${base.label} on ${hostOf(group[0])}…${hostOf(group[group.length - 1])} (${group.length} hosts)`,
       })) as Outcome[];
       result.forEach((o, i) => (outcomes[first + i] = o));

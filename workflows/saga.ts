@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, patched, sleep } from '@temporalio/workflow';
 import { withDeadline } from './deadline';
 import { describeError, FailureType, isCancellation } from './errors';
 import { isInvalidInput } from '../core/failures';
@@ -10,12 +10,19 @@ import { now } from './time';
 export const UNDO_ATTEMPTS = 3;
 export const UNDO_BACKOFF_MS = 1_000;
 
+/**
+ * The patch after which a step with `undoOnFailure` is undone when cancelled too: a batch cancelled half-way has
+ * switched some of its hosts, and its undo is declared safe on a partial result. Runs recorded before it replay as
+ * they ran.
+ */
+export const UNDO_CANCELLED_STEPS = 'undo-cancelled-steps';
+
 export interface StepOptions {
   /** Reverses the step; run (newest first) if a later step fails, the run is cancelled, or it times out. */
   undo?: () => unknown;
   /**
-   * Also undo this step when it fails itself — for multi-host steps whose undo is safe on a partial result. Not when
-   * it refused with invalid input (nothing changed), so such a run still ends `invalid`.
+   * Also undo this step when it fails or is cancelled itself — for multi-host steps whose undo is safe on a partial
+   * result. Not when it refused with invalid input (nothing changed), so such a run still ends `invalid`.
    */
   undoOnFailure?: boolean;
   /** Run the step again up to this many times when it fails (a new command each time, not a re-attach). */
@@ -69,8 +76,8 @@ export class Saga {
       record.status = 'failed';
       record.error = describeError(err);
       // A step that refused (invalid input: it found the world unfit and changed nothing) has nothing to undo.
-      if (options.undo && options.undoOnFailure && !isCancellation(err) && !isInvalidInput(err)) {
-        this.remember(record, options);
+      if (options.undo && options.undoOnFailure && !isInvalidInput(err)) {
+        if (!isCancellation(err) || patched(UNDO_CANCELLED_STEPS)) this.remember(record, options);
       }
       throw err;
     } finally {

@@ -25,6 +25,8 @@ export interface FakeFleetOptions {
   concurrency?: number;
   /** Extra top-level YAML. */
   extra?: string[];
+  /** Extra settings in the `ssh` section, e.g. `heartbeatTimeout: 2s`. */
+  ssh?: string;
   answer: (host: HostRef, command: string) => Answer | Promise<Answer>;
   health?: (url: string) => { status: number; text: string };
 }
@@ -45,7 +47,7 @@ export async function startFakeFleet(name: string, o: FakeFleetOptions): Promise
     configFile,
     [
       `temporal: { address: ${temporalAddress()}, taskQueue: ${taskQueue} }`,
-      `ssh: { user: fleet, agent: true, knownHosts: ${JSON.stringify(join(dir, 'known_hosts'))} }`,
+      `ssh: { user: fleet, agent: true, knownHosts: ${JSON.stringify(join(dir, 'known_hosts'))}${o.ssh ? `, ${o.ssh}` : ''} }`,
       'environments:',
       '  fleet:',
       `    concurrency: ${o.concurrency ?? 100}`,
