@@ -53,7 +53,9 @@ export async function anatomy(handle: WorkflowHandle, steps: number): Promise<An
     const started = events.find((e) => e.activityTaskStartedEventAttributes?.scheduledEventId === scheduled)!;
     phases.activity.push(ms(started.eventTime, done.eventTime));
     const result = done.activityTaskCompletedEventAttributes!.result?.payloads[0]?.data;
-    const value = result && (JSON.parse(Buffer.from(result, 'base64').toString()) as { durationMs?: number });
+    const value = result
+      ? (JSON.parse(Buffer.from(result, 'base64').toString()) as { durationMs?: number })
+      : undefined;
     if (typeof value?.durationMs === 'number') phases.command.push(value.durationMs);
     // The workflow task the completion scheduled: the first one started after it, and its completion.
     const index = events.indexOf(done);
