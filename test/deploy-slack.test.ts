@@ -1,6 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DeliveryReport } from '../workflows/deliver-notifications';
-import { SLACK_UPDATE_INTERVAL_MS } from '../workflows/notify';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
 import { temporalAddress, waitFor } from './support/harness';
 import { startSlackServer, type SlackServer } from './support/slack-server';
@@ -53,9 +52,7 @@ describe('Slack notifications', () => {
     const mine = slack.messages('#deploys').filter((m) => m.text.includes(`app ${version}`));
     expect(mine).toHaveLength(1);
     const [message] = mine;
-    // Posted while running, updated in place to the outcome (updates are spaced out, so a short run has few).
-    expect(message.history[0].text).toContain('running');
-    expect(message.updates).toBeGreaterThanOrEqual(1);
+    expect(message.updates).toBeGreaterThan(1);
     expect(message.text).toContain('succeeded');
     const blocks = JSON.stringify(message.blocks);
     for (const text of [
@@ -116,21 +113,6 @@ describe('Slack notifications', () => {
     expect(report.delivered).toEqual([]);
     expect(report.undelivered).toEqual([expect.stringContaining(`app ${version}`)]);
     slack.setMode('ok');
-  });
-
-  it('a run of quick steps updates its message at most once per interval, and its last update shows how it ended', async () => {
-    const steps = Array.from({ length: 12 }, (_, i) => ({ name: `quick ${i + 1}`, run: 'true' }));
-    const started = Date.now();
-    const handle = await w.runway.start('steps', { environment: 'test', role: 'web', steps });
-    const outcome = await w.runway.wait(handle);
-    const ms = Date.now() - started;
-    expect(outcome.exitCode).toBe(0);
-    const mine = slack.messages('#deploys').filter((m) => JSON.stringify(m.blocks).includes(handle.workflowId));
-    expect(mine).toHaveLength(1);
-    expect(mine[0].text).toContain('succeeded');
-    // Posted once, then updated no more often than every SLACK_UPDATE_INTERVAL_MS (the last update may come sooner):
-    // a slower machine makes a longer run and so allows more updates.
-    expect(mine[0].updates).toBeLessThanOrEqual(Math.floor(ms / SLACK_UPDATE_INTERVAL_MS) + 1);
   });
 
   async function deliveryReport(workflowId: string): Promise<DeliveryReport> {

@@ -12,7 +12,7 @@ import {
 import { deliverNotifications } from './deliver-notifications';
 import { describeError, FailureType } from './errors';
 import { Gatekeeper } from './gate';
-import { Notifier, SLACK_UPDATE_INTERVAL_MS, SLACK_UPDATES_SPACED } from './notify';
+import { Notifier } from './notify';
 import { progressQuery, type RunProgress, type RunReport, type RunStatus } from './progress';
 import { records } from './proxies';
 import { runUrl } from '../core/names';
@@ -70,9 +70,7 @@ export class Run {
     if (plan.uiUrl) progress.url = runUrl(plan.uiUrl, plan.namespace, progress.workflowId, progress.runId);
     const channel = plan.notify?.slack?.channel;
     if (channel) {
-      // Runs recorded before updates of the message were spaced out replay with an update after every change.
-      const interval = patched(SLACK_UPDATES_SPACED) ? SLACK_UPDATE_INTERVAL_MS : 0;
-      this.notifier = new Notifier(channel, () => runMessage(progress), interval);
+      this.notifier = new Notifier(channel, () => runMessage(progress));
       this.windowMs = plan.notify!.slack!.deliveryWindow;
     }
     this.wasPlanned = true;
