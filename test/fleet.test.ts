@@ -1,10 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { linkScript, releasePaths, stateScript, unpackScript } from '../runbooks/deploy/scripts';
-import { shell } from './support/fake-hosts';
+import { linkScript } from '../runbooks/deploy/scripts';
 import { waitFor } from './support/harness';
 import { saveHistory } from './support/save-history';
 
@@ -16,7 +13,18 @@ async function record(fleet: FakeFleet, name: string, handle: WorkflowHandle): P
   const [child] = (await fleet.histories(handle)).filter((s) => s.workflowId !== handle.workflowId).slice(-1);
   await saveHistory(`${name}-child`, fleet.runway.client.workflow.getHandle(child.workflowId));
 }
-import { fleetAddress, startFakeFleet, type FakeFleet } from './support/fake-fleet';
+import {
+  deployRolling,
+  fleetAddress,
+  notNewestFirst,
+  lastSwitches,
+  ROLLING,
+  ROLLING_UPSTREAM,
+  startFakeFleet,
+  startRollingFleet,
+  type FakeFleet,
+  type RollingFleet,
+} from './support/fake-fleet';
 
 const WEB = 1000;
 const FAILING = 'web-777'; // in batch 8 of 10 (web-701 … web-800)
@@ -95,50 +103,18 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
  * again in child workflows — and the load balancer (a real shell, its file compared byte for byte) ends as it was.
  */
 describe('a rolling deploy over 1,000 hosts (fake activities, child workflows)', () => {
-  const OLD = '1.0.0';
-  const NEW = '2.0.0';
-  const DIR = '/srv/app';
   const batchOf = (host: string) => Math.floor((Number(host.slice(4)) - 1) / 100) + 1;
-  const original = '# kept by hand\nupstream app {\n  server 127.210.1.1:8000;\n}\n';
-  let fleet: FakeFleet;
-  let upstreamFile: string;
+  let fleet: RollingFleet;
 
   beforeAll(async () => {
-    const lbDir = mkdtempSync(join(tmpdir(), 'runway-fleet-lb-'));
-    upstreamFile = join(lbDir, 'upstream.conf');
-    writeFileSync(upstreamFile, original);
-    const artifact = join(lbDir, 'app-{{version}}.tar.gz');
-    writeFileSync(join(lbDir, `app-${NEW}.tar.gz`), 'release bytes');
-    const { release, tarball } = releasePaths(DIR, NEW);
-    const unpack = unpackScript(release, tarball);
-    fleet = await startFakeFleet('fleet-rolling', {
+    fleet = await startRollingFleet('fleet-rolling', {
       web: WEB,
-      extra: [
-        'services:',
-        '  app:',
-        '    strategy: rolling',
-        '    roles: [web]',
-        `    dir: ${DIR}`,
-        `    artifact: { file: ${JSON.stringify(artifact)} }`,
-        '    start: start-app {{version}} {{port}}',
-        '    stop: stop-app',
-        '    health: { http: { path: /health, expectBody: "ok {{version}}" }, timeout: 1s, interval: 100ms }',
-        '    port: 8000',
-        `    loadBalancer: { role: lb, upstreamFile: ${JSON.stringify(upstreamFile)}, upstream: app, test: "true", reload: "true" }`,
-        '    batchSize: 10%',
-      ],
-      answer: (host, command) => {
-        if (host.name === 'lb-1') return shell(command);
-        if (command === stateScript(DIR)) {
-          return { stdout: `live=\nblue=\ngreen=\ncurrent=${OLD}\nprevious=0.9.0\nreleases=${OLD} 0.9.0 \n` };
-        }
-        if (command === unpack) return { stdout: 'created\n' };
-        return {};
-      },
+      batchSize: '10%',
+      expectBody: 'ok {{version}}',
       health: (url) =>
         url.includes(`//${fleetAddress(Number(FAILING.slice(4)) - 1)}:`)
           ? { status: 503, text: 'starting' }
-          : { status: 200, text: `ok ${NEW}` },
+          : { status: 200, text: `ok ${ROLLING.version}` },
     });
   });
   afterAll(async () => {
@@ -147,32 +123,21 @@ describe('a rolling deploy over 1,000 hosts (fake activities, child workflows)',
 
   // About a minute alone on two cores: 800 hosts switched and reverted, 168 child workflows.
   it('a host failing in batch 8 rolls back batches 8…1 newest first, across child workflows', async () => {
-    const { hosts } = fleet;
-    const handle = await fleet.runway.start('deploy', { environment: 'fleet', service: 'app', version: NEW });
-    const outcome = await fleet.runway.wait(handle);
+    const { handle, outcome } = await deployRolling(fleet);
     expect(outcome.status).toBe('failed');
     expect(outcome.message).toContain(`${FAILING}:`);
     const batchSteps = outcome.report!.steps.filter((s) => s.name.startsWith('batch '));
     expect(batchSteps.map((s) => s.name.split(':')[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((b) => `batch ${b}/10`));
     expect(batchSteps.map((s) => s.status)).toEqual(Array(8).fill('undone'));
 
-    // Each host's last switch of `current`: every host of batches 1–8 ends back on OLD, newest batch first.
-    const switchTo = (version: string) => linkScript(DIR, 'current', version);
-    const last = new Map<string, { seq: number; to: string }>();
-    for (const r of hosts.log.filter((r) => r.host.startsWith('web-'))) {
-      const to = [OLD, NEW].find((v) => r.command.includes(switchTo(v)));
-      if (to) last.set(r.host, { seq: r.seq, to });
-    }
+    // Each host's last switch of `current`: every host of batches 1–8 ends back on the old release, newest batch first.
+    const last = lastSwitches(fleet);
     expect(last.size).toBe(800);
-    expect([...last.values()].every((v) => v.to === OLD)).toBe(true);
-    const span = (b: number) => {
-      const seqs = [...last].filter(([h]) => batchOf(h) === b).map(([, v]) => v.seq);
-      return { first: Math.min(...seqs), last: Math.max(...seqs) };
-    };
-    for (let b = 8; b > 1; b--) expect(span(b).last).toBeLessThan(span(b - 1).first);
-    const later = hosts.log.filter((r) => r.host.startsWith('web-') && batchOf(r.host) > 8);
+    expect([...last.values()].every((v) => v.to === ROLLING.old)).toBe(true);
+    expect(notNewestFirst(fleet, batchOf, 8)).toEqual([]);
+    const later = fleet.hosts.log.filter((r) => r.host.startsWith('web-') && batchOf(r.host) > 8);
     expect(later.filter((r) => /stop-app|start-app/.test(r.command))).toEqual([]);
-    expect(readFileSync(upstreamFile, 'utf8')).toBe(original);
+    expect(readFileSync(fleet.upstreamFile, 'utf8')).toBe(ROLLING_UPSTREAM);
 
     const sizes = await fleet.histories(handle);
     console.log(
@@ -187,53 +152,22 @@ describe('a rolling deploy over 1,000 hosts (fake activities, child workflows)',
  * rollback — outside cancellation's reach — puts every host the run switched back on its old release.
  */
 describe('a rolling deploy over 200 hosts cancelled mid-rollout (fake activities, child workflows)', () => {
-  const HOSTS = 200;
-  const OLD = '1.0.0';
-  const NEW = '2.0.0';
-  const DIR = '/srv/app';
   const batchOf = (host: string) => Math.floor((Number(host.slice(4)) - 1) / 60) + 1;
-  const original = '# kept by hand\nupstream app {\n  server 127.210.1.1:8000;\n}\n';
-  const switchTo = (version: string) => linkScript(DIR, 'current', version);
-  let fleet: FakeFleet;
-  let upstreamFile: string;
+  const switchTo = (version: string) => linkScript(ROLLING.dir, 'current', version);
+  let fleet: RollingFleet;
 
   beforeAll(async () => {
-    const lbDir = mkdtempSync(join(tmpdir(), 'runway-fleet-cancel-'));
-    upstreamFile = join(lbDir, 'upstream.conf');
-    writeFileSync(upstreamFile, original);
-    writeFileSync(join(lbDir, `app-${NEW}.tar.gz`), 'release bytes');
-    const { release, tarball } = releasePaths(DIR, NEW);
-    const unpack = unpackScript(release, tarball);
-    fleet = await startFakeFleet('fleet-cancel', {
-      web: HOSTS,
+    fleet = await startRollingFleet('fleet-cancel', {
+      web: 200,
+      batchSize: '30%',
       ssh: 'heartbeatTimeout: 2s',
-      extra: [
-        'services:',
-        '  app:',
-        '    strategy: rolling',
-        '    roles: [web]',
-        `    dir: ${DIR}`,
-        `    artifact: { file: ${JSON.stringify(join(lbDir, 'app-{{version}}.tar.gz'))} }`,
-        '    start: start-app {{version}} {{port}}',
-        '    stop: stop-app',
-        '    health: { http: { path: /health }, timeout: 1s, interval: 100ms }',
-        '    port: 8000',
-        `    loadBalancer: { role: lb, upstreamFile: ${JSON.stringify(upstreamFile)}, upstream: app, test: "true", reload: "true" }`,
-        '    batchSize: 30%',
-      ],
       answer: async (host, command) => {
-        if (host.name === 'lb-1') return shell(command);
-        if (command === stateScript(DIR)) {
-          return { stdout: `live=\nblue=\ngreen=\ncurrent=${OLD}\nprevious=0.9.0\nreleases=${OLD} 0.9.0 \n` };
-        }
-        if (command === unpack) return { stdout: 'created\n' };
         // Batch 2 takes its time switching, heartbeating like the real command: the run is cancelled meanwhile.
-        if (batchOf(host.name) === 2 && command.includes(switchTo(NEW))) {
-          const activity = Context.current();
-          for (let i = 0; i < 50; i++) {
-            activity.heartbeat();
-            await activity.sleep(100); // rejects once the cancellation reaches this activity
-          }
+        if (batchOf(host.name) !== 2 || !command.includes(switchTo(ROLLING.version))) return undefined;
+        const activity = Context.current();
+        for (let i = 0; i < 50; i++) {
+          activity.heartbeat();
+          await activity.sleep(100); // rejects once the cancellation reaches this activity
         }
         return {};
       },
@@ -244,23 +178,22 @@ describe('a rolling deploy over 200 hosts cancelled mid-rollout (fake activities
   });
 
   it('cancels the running children and rolls every switched host back', async () => {
-    const { hosts } = fleet;
-    const handle = await fleet.runway.start('deploy', { environment: 'fleet', service: 'app', version: NEW });
+    const handle = await fleet.runway.start('deploy', {
+      environment: 'fleet',
+      service: 'app',
+      version: ROLLING.version,
+    });
     await waitFor('batch 2 switching', () =>
-      hosts.log.some((r) => batchOf(r.host) === 2 && r.command.includes(switchTo(NEW))),
+      fleet.hosts.log.some((r) => batchOf(r.host) === 2 && r.command.includes(switchTo(ROLLING.version))),
     );
     await handle.cancel();
     const outcome = await fleet.runway.wait(handle);
     expect(outcome.status).toBe('cancelled');
     expect(outcome.exitCode).toBe(4);
-    const last = new Map<string, string>();
-    for (const r of hosts.log.filter((r) => r.host.startsWith('web-'))) {
-      const to = [OLD, NEW].find((v) => r.command.includes(switchTo(v)));
-      if (to) last.set(r.host, to);
-    }
+    const last = lastSwitches(fleet);
     expect(new Set([...last.keys()].map(batchOf))).toEqual(new Set([1, 2]));
-    expect([...last].filter(([, v]) => v !== OLD).map(([h]) => h)).toEqual([]);
-    expect(readFileSync(upstreamFile, 'utf8')).toBe(original);
+    expect([...last].filter(([, v]) => v.to !== ROLLING.old).map(([h]) => h)).toEqual([]);
+    expect(readFileSync(fleet.upstreamFile, 'utf8')).toBe(ROLLING_UPSTREAM);
     // The batch-2 children that were running when the run was cancelled ended cancelled, not completed.
     const children = (await fleet.histories(handle)).filter((s) => s.workflowId !== handle.workflowId);
     const statuses = await Promise.all(
@@ -268,5 +201,42 @@ describe('a rolling deploy over 200 hosts cancelled mid-rollout (fake activities
     );
     expect(statuses).toContain('CANCELLED');
     expect(statuses.filter((s) => s !== 'COMPLETED' && s !== 'CANCELLED')).toEqual([]);
+  });
+});
+
+/**
+ * A small fleet with small child workflows (fan-outs over more than 2 hosts, 2 hosts each): a rolling deploy whose
+ * batch 3 of 4 fails its health gate, rolled back across children. Its histories, the run's and a child's, are the
+ * recorded fleet deploy that every later runbook change must replay (`npm run record-histories:fleet`).
+ */
+describe('a rolling deploy over 12 hosts in child workflows of 2 (fake activities, recorded)', () => {
+  let fleet: RollingFleet;
+
+  beforeAll(async () => {
+    fleet = await startRollingFleet('fleet-small', {
+      web: 12,
+      batchSize: '25%',
+      extra: ['fanout: { childAbove: 2, hostsPerChild: 2 }'],
+      health: (url) =>
+        url.includes(`//${fleetAddress(7)}:`) ? { status: 503, text: 'no' } : { status: 200, text: 'ok' },
+    });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('rolls batches 3…1 back; every batch ran in children', async () => {
+    const { handle, outcome } = await deployRolling(fleet);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.message).toContain('web-8:');
+    const batchSteps = outcome.report!.steps.filter((s) => s.name.startsWith('batch '));
+    expect(batchSteps.map((s) => s.status)).toEqual(['undone', 'undone', 'undone']);
+    const last = lastSwitches(fleet);
+    expect([...last.keys()].sort()).toEqual(Array.from({ length: 9 }, (_, i) => `web-${i + 1}`).sort());
+    expect([...last.values()].every((v) => v.to === ROLLING.old)).toBe(true);
+    expect(readFileSync(fleet.upstreamFile, 'utf8')).toBe(ROLLING_UPSTREAM);
+    const sizes = await fleet.histories(handle);
+    expect(sizes.length).toBeGreaterThan(12);
+    await record(fleet, 'fleet-deploy', handle);
   });
 });

@@ -1,3 +1,4 @@
+import type { WorkflowClient, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 
 /** A payload's bytes as the JSON value they encode (or as text when they are not JSON). */
@@ -24,4 +25,21 @@ export function historyText(history: temporal.api.history.v1.IHistory): string {
     }
     return value;
   });
+}
+
+/** Events in a run's own history and in each child workflow's it started, largest first. */
+export async function historySizes(
+  client: WorkflowClient,
+  handle: WorkflowHandle,
+): Promise<Array<{ workflowId: string; events: number }>> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const children = events.flatMap((e) => {
+    const id = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    return id ? [id] : [];
+  });
+  const sizes = [{ workflowId: handle.workflowId, events: events.length }];
+  for (const id of children) {
+    sizes.push({ workflowId: id, events: (await client.getHandle(id).fetchHistory()).events?.length ?? 0 });
+  }
+  return sizes.sort((a, b) => b.events - a.events);
 }
