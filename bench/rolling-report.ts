@@ -47,20 +47,24 @@ const startedIdOfEnd = (e: HistoryEvent) =>
     e.activityTaskCanceledEventAttributes
   )?.startedEventId;
 
-/** The union of the intervals during which an activity ran (started → ended), and how many activities ran. */
-export function busySeconds(events: HistoryEvent[]): { seconds: number; activities: number } {
+/** The intervals (ms since the epoch) during which each activity of one history ran, started → ended. */
+export function activitySpans(events: HistoryEvent[]): Array<[number, number]> {
   const started = new Map(
     events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => [String(e.eventId), e]),
   );
-  const spans = events.flatMap((e): Array<[number, number]> => {
+  return events.flatMap((e): Array<[number, number]> => {
     const id = startedIdOfEnd(e);
     const start = id === undefined || id === null ? undefined : started.get(String(id));
     return start ? [[ms(start), ms(e)]] : [];
   });
-  spans.sort((a, b) => a[0] - b[0]);
+}
+
+/** The length of the union of `spans` (ms), in seconds. */
+export function unionSeconds(spans: Array<[number, number]>): number {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
   let total = 0;
   let current: [number, number] | undefined;
-  for (const [from, to] of spans) {
+  for (const [from, to] of sorted) {
     if (current && from <= current[1]) current[1] = Math.max(current[1], to);
     else {
       if (current) total += current[1] - current[0];
@@ -68,7 +72,13 @@ export function busySeconds(events: HistoryEvent[]): { seconds: number; activiti
     }
   }
   if (current) total += current[1] - current[0];
-  return { seconds: total / 1000, activities: spans.length };
+  return total / 1000;
+}
+
+/** The union of the intervals during which an activity ran (started → ended), and how many activities ran. */
+export function busySeconds(events: HistoryEvent[]): { seconds: number; activities: number } {
+  const spans = activitySpans(events);
+  return { seconds: unionSeconds(spans), activities: spans.length };
 }
 
 /** One size's medians, ratios and Runway's orchestration overhead per host step (ms), both estimates. */

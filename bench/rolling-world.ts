@@ -39,7 +39,17 @@ export interface RollingWorld {
 
 /** Starts a {@link RollingWorld} of `size` web hosts under `dir`; pushes its cleanup onto `undo`. */
 export async function startRollingWorld(
-  o: { dir: string; size: number; batchSize: string; healthTimeout: string; temporalAddress: string },
+  o: {
+    dir: string;
+    size: number;
+    batchSize: string;
+    healthTimeout: string;
+    temporalAddress: string;
+    /** The light demo app (one farm process answers for every host; see DemoServiceOptions.light). */
+    light?: boolean;
+    /** The environment's `concurrency` (default Runway's, 10). */
+    concurrency?: number;
+  },
   undo: Undo,
 ): Promise<RollingWorld> {
   // The audit log of the bench's deploys stays in its own dir, not in the repository's `.runway/audit.jsonl`.
@@ -56,7 +66,9 @@ export async function startRollingWorld(
       ports: APP_PORT,
       batchSize: o.batchSize,
       healthTimeout: o.healthTimeout,
+      light: o.light,
     },
+    environmentExtra: o.concurrency ? [`concurrency: ${o.concurrency}`] : undefined,
     extra,
   });
   undo.push(() => world.stop());

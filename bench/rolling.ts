@@ -1,7 +1,8 @@
 /**
  * A rolling deploy of the demo service to 20 and to 50 sandbox web hosts (batches of 10%, nginx on lb-1), by Runway
  * and by Ansible doing the same remote work with the same batch size (`serial`), timed by this script:
- * `npm run bench:rolling -- --rounds 3 --sizes 20,50`. Prints Markdown tables and writes
+ * `npm run bench:rolling -- --rounds 3 --sizes 20,50`; with `--light`, the light demo app (start and stop only mark
+ * the release running, one farm process answers for every host), up to 1,000 hosts. Prints Markdown tables and writes
  * `.runway/bench/rolling-<timestamp>.json`. A measurement, not a test: it checks that every deploy did the whole job
  * (see verifyDeployed), never how fast.
  */
@@ -28,17 +29,23 @@ const HEALTH_TIMEOUT = '20s';
 /** Ansible's health retries: each try is one run of the uri module (≥ 0.2 s here), so ≥ the 20 s Runway waits. */
 const HEALTH_RETRIES = 100;
 
-function options(): { rounds: number; sizes: number[] } {
+function options(): { rounds: number; sizes: number[]; light: boolean } {
   const { values } = parseArgs({
-    options: { rounds: { type: 'string', default: '1' }, sizes: { type: 'string', default: '20,50' } },
+    options: {
+      rounds: { type: 'string', default: '1' },
+      sizes: { type: 'string', default: '20,50' },
+      light: { type: 'boolean', default: false },
+    },
   });
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
     throw new Error(`--rounds: expected 1..20, got ${values.rounds}`);
+  // A node process per host for the demo app: 100 fit in this machine's memory; the light app has one for all.
+  const most = values.light ? 1000 : 100;
   const sizes = values.sizes.split(',').map(Number);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100))
-    throw new Error(`--sizes: expected e.g. 20,50 (1..100 each)`);
-  return { rounds, sizes };
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > most))
+    throw new Error(`--sizes: expected e.g. 20,50 (1..${most} each${values.light ? '' : '; more with --light'})`);
+  return { rounds, sizes, light: values.light };
 }
 
 /** The warm-up deploy, then `rounds` rounds of Runway, Ansible cold and Ansible warm, each deploying a fresh version. */
@@ -80,7 +87,7 @@ async function measure(
 
 /** Each size's world is undone as soon as it is measured. */
 async function main(undo: Undo): Promise<void> {
-  const { rounds, sizes } = options();
+  const { rounds, sizes, light } = options();
   const loadavgAtStart = loadavg();
   const nginx = { command: '/usr/sbin/nginx', pkg: 'nginx' };
   ensurePackages([...TEST_NEEDS, nginx, { command: 'ansible-playbook', pkg: 'ansible' }]);
@@ -97,8 +104,10 @@ async function main(undo: Undo): Promise<void> {
   let forks = 0;
   for (const size of sizes) {
     const mark = undo.length;
-    const o = { dir: join(dir, `n${size}`), size, batchSize: BATCH_SIZE, healthTimeout: HEALTH_TIMEOUT };
-    const world = await startRollingWorld({ ...o, temporalAddress: env.address }, undo);
+    const o = { dir: join(dir, `n${size}`), size, batchSize: BATCH_SIZE, healthTimeout: HEALTH_TIMEOUT, light };
+    // Runway may run a command on a whole batch at once, as Ansible's forks let it.
+    const concurrency = Math.max(10, batches(Array.from({ length: size }), BATCH_SIZE)[0].length);
+    const world = await startRollingWorld({ ...o, temporalAddress: env.address, concurrency }, undo);
     const groups = batches(world.web, BATCH_SIZE);
     const connection = env.nativeConnection;
     const { worker, pool } = await createRunwayWorker({ configFile: world.configFile, connection, workflowBundle });
@@ -124,7 +133,16 @@ async function main(undo: Undo): Promise<void> {
   console.log(`\n## Rolling deploy, batches of ${BATCH_SIZE}, median of ${rounds} round(s)\n`);
   console.log(`${markdownTables(results)}\n\n${explanation(forks, ansibleVersion)}`);
   const machine = { ...machineFacts(), loadavgAtStart };
-  const payload = { date: new Date().toISOString(), rounds, batchSize: BATCH_SIZE, forks, ansibleVersion, machine };
+  const app = light ? 'light (one farm process answers for every host)' : 'a node process per host';
+  const payload = {
+    date: new Date().toISOString(),
+    rounds,
+    batchSize: BATCH_SIZE,
+    app,
+    forks,
+    ansibleVersion,
+    machine,
+  };
   const file = writeJson(join(ROOT, '.runway', 'bench'), 'rolling', { ...payload, results, timed, playbook });
   console.log(`JSON: ${file}`);
 }

@@ -18,6 +18,11 @@ export interface DemoServiceOptions {
   env?: Record<string, string>;
   /** Secret references by variable name, e.g. `{ DB_URL: { file: '/run/secrets/db' } }` (see services.secrets). */
   secrets?: Record<string, Record<string, string>>;
+  /**
+   * Rolling only: start and stop only mark the release running (`<dir>/running`) and one farm process answers for
+   * every host (examples/demo-app/farm.js), so a fleet of hundreds of hosts needs no process per host.
+   */
+  light?: boolean;
 }
 
 /**
@@ -31,7 +36,7 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
   const log = o.strategy === 'blue-green' ? '{{dir}}/{{slot}}.log' : '{{dir}}/app.log';
   // FAIL_START in the service dir makes a host refuse to start (an injected command failure in tests). The braces keep
   // `$!` the pid of node itself (setsid execs it), which the stop template signals.
-  const start =
+  let start =
     `if [ -e {{dir}}/FAIL_START ]; then echo 'FAIL_START is set' >&2; exit 1; fi; ` +
     `echo {{slot}} {{version}} >> {{dir}}/starts.log; cd {{release}} && ` +
     `{ ADDRESS={{address}} PORT={{port}} HEALTH_SWITCH_DIR={{dir}} setsid nohup node app.js >> ${log} 2>&1 < /dev/null & ` +
@@ -39,7 +44,15 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
   // Waits for the old process to finish its requests (SIGTERM drains) and exit, so the port is free for a restart.
   // An exited process counts as gone even before its parent reaps it (state Z in /proc): the port is already free.
   const running = '[ -d /proc/$p ] && [ "$(cut -d" " -f3 /proc/$p/stat 2>/dev/null)" != Z ]';
-  const stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; i=0; while ${running} && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; rm -f ${pid}; fi`;
+  let stop = `if [ -f ${pid} ]; then p=$(cat ${pid}); kill $p 2>/dev/null; i=0; while ${running} && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; rm -f ${pid}; fi`;
+  if (o.light) {
+    if (o.strategy !== 'rolling') throw new Error('demo service: light is for rolling services');
+    start =
+      `if [ -e {{dir}}/FAIL_START ]; then echo 'FAIL_START is set' >&2; exit 1; fi; ` +
+      `echo {{slot}} {{version}} >> {{dir}}/starts.log; cp {{release}}/VERSION {{dir}}/running.new && ` +
+      `mv -f {{dir}}/running.new {{dir}}/running`;
+    stop = 'rm -f {{dir}}/running';
+  }
   const ports =
     typeof o.ports === 'number'
       ? [`    port: ${o.ports}`]

@@ -5,6 +5,7 @@ import { sandboxConfigYaml } from './config';
 import { demoServiceYaml, type DemoServiceOptions } from './demo-service';
 import { startSandbox, type Sandbox, type SandboxHost } from './hosts';
 import { startNginx, type SandboxNginx } from './nginx';
+import { startFarm, type Farm } from './farm';
 import { killFromPidFiles } from './process';
 
 /** Options for {@link startSandboxWorld}. */
@@ -67,10 +68,12 @@ export async function startSandboxWorld(o: SandboxWorldOptions): Promise<Sandbox
   });
   const [web, lb] = [sandbox.hosts.slice(0, o.web), sandbox.hosts[o.web]];
   let nginx: SandboxNginx | undefined;
+  let farm: Farm | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await nginx?.stop();
+      await farm?.stop();
       killFromPidFiles(web.map((h) => path.join(h.dir, name)));
       await sandbox.stop();
     })());
@@ -85,6 +88,10 @@ export async function startSandboxWorld(o: SandboxWorldOptions): Promise<Sandbox
       upstreamName: name,
       servers: web.map((h) => `${h.address}:${appPort}`),
     });
+    if (o.service.light) {
+      const hosts = web.map((h) => ({ address: h.address, dir: path.join(h.dir, name) }));
+      farm = await startFarm(path.join(dir, 'farm.json'), appPort, hosts);
+    }
     const artifactsDir = path.join(dir, 'artifacts');
     const roles = Object.fromEntries(sandbox.hosts.map((h) => [h.name, h === lb ? ['lb'] : ['web']]));
     const service = demoServiceYaml({ ...o.service, nginx, artifactsDir });

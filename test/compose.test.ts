@@ -175,6 +175,14 @@ describe('the rest of the stack', () => {
     expect(words(service('postgresql').healthcheck?.test).join(' ')).toContain('pg_isready');
   });
 
+  it('turns on eager activity execution in the server, as runway dev does', () => {
+    const temporal = service('temporal');
+    const file = envOf(temporal).DYNAMIC_CONFIG_FILE_PATH;
+    expect((temporal.volumes ?? []).map(String)).toContain(`./ops/temporal-dynamic-config.yaml:${file}:ro`);
+    const dynamic = parse(read('ops/temporal-dynamic-config.yaml')) as Record<string, Array<{ value: unknown }>>;
+    expect(dynamic['system.enableActivityEagerExecution']).toEqual([{ value: true }]);
+  });
+
   it('points the UI at temporal:7233 and publishes it on 8233', () => {
     const ui = service('temporal-ui');
     expect(envOf(ui).TEMPORAL_ADDRESS).toBe('temporal:7233');

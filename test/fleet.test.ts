@@ -240,3 +240,48 @@ describe('a rolling deploy over 12 hosts in child workflows of 2 (fake activitie
     await record(fleet, 'fleet-deploy', handle);
   });
 });
+
+/**
+ * The undo of a batch that ran in child workflows keeps the guarantees of one that did not: retried (each try again
+ * in children), and when one host's revert keeps failing the run ends `rollback-incomplete`, names that host and
+ * still undoes every other step.
+ */
+describe('a revert that keeps failing inside a child workflow (fake activities)', () => {
+  const STUCK = 'web-2'; // in batch 1
+  let fleet: RollingFleet;
+
+  beforeAll(async () => {
+    fleet = await startRollingFleet('fleet-stuck', {
+      web: 12,
+      batchSize: '25%',
+      extra: ['fanout: { childAbove: 2, hostsPerChild: 2 }'],
+      answer: (host, command) =>
+        host.name === STUCK && command.includes(linkScript(ROLLING.dir, 'current', ROLLING.old))
+          ? { exitCode: 1, stderr: 'read-only file system\n' }
+          : undefined,
+      health: (url) =>
+        url.includes(`//${fleetAddress(7)}:`) ? { status: 503, text: 'no' } : { status: 200, text: 'ok' },
+    });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('ends rollback-incomplete naming the host; every other batch is undone', async () => {
+    const { outcome } = await deployRolling(fleet);
+    expect(outcome.status).toBe('rollback-incomplete');
+    const batchSteps = outcome.report!.steps.filter((s) => s.name.startsWith('batch '));
+    expect(batchSteps.map((s) => s.status)).toEqual(['undo-failed', 'undone', 'undone']);
+    const undo = batchSteps[0].undo!;
+    expect(undo.attempts).toBe(3);
+    expect(undo.error).toContain(STUCK);
+    // Each try reverted the batch again, in children: the stuck host was tried three times, its batch-mates reverted.
+    const reverts = fleet.hosts.log.filter((r) => r.command.includes(linkScript(ROLLING.dir, 'current', ROLLING.old)));
+    expect(reverts.filter((r) => r.host === STUCK)).toHaveLength(3);
+    // (The model logs the stuck host's failed reverts too, so its last logged switch is to the old release as well.)
+    const last = lastSwitches(fleet);
+    expect([...last.keys()].sort()).toEqual(Array.from({ length: 9 }, (_, i) => `web-${i + 1}`).sort());
+    expect([...last.values()].every((v) => v.to === ROLLING.old)).toBe(true);
+    expect(readFileSync(fleet.upstreamFile, 'utf8')).toBe(ROLLING_UPSTREAM);
+  });
+});

@@ -10,6 +10,7 @@ import { ROOT } from '../../sandbox/bootstrap';
 import { RunwayClient } from '../../client/lib';
 import { sandboxConfigYaml, type SandboxConfigOptions } from '../../sandbox/config';
 import { startSandbox, type Sandbox } from '../../sandbox/hosts';
+import { spawnRunwayWorker } from '../../sandbox/worker-process';
 import { createRunwayWorker, installRuntime } from '../../worker';
 import type { SshPool } from '../../activities';
 import type { HostRef } from '../../core/plan';
@@ -130,27 +131,7 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 
 /** Starts `runway worker` (with `args`) as its own process (so a test can SIGKILL it); resolves once it polls. */
 export function spawnWorker(world: TestWorld, args: string[] = []): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'bin', 'runway'), ['worker', '--config', world.configFile, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, RUNWAY_WORKFLOW_BUNDLE: process.env.RUNWAY_TEST_SHIPPED_BUNDLE },
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start within 60 s: ${output}`)), 60_000);
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('worker polling')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited (${code}) before polling: ${output}`));
-    });
-  });
+  return spawnRunwayWorker(world.configFile, args, { RUNWAY_WORKFLOW_BUNDLE: process.env.RUNWAY_TEST_SHIPPED_BUNDLE });
 }
 
 /** Polls until `check` returns a value (not undefined/false) or `ms` pass. */

@@ -7,6 +7,7 @@ import { journalKey } from '../../activities/ssh/journal';
 import type { SandboxHost } from '../../sandbox/hosts';
 import { freePort } from '../../sandbox/process';
 import { spawnWorker, type TestWorld } from './harness';
+export { countsByHost } from '../../sandbox/worker-process';
 
 /**
  * A `runway worker` process: its pid (Temporal records a worker as `<pid>@<hostname>`, the SDK's default identity)
@@ -27,19 +28,6 @@ export async function spawnWorkers(world: TestWorld, count: number): Promise<Wor
       return { child, pid: child.pid!, metrics: `http://127.0.0.1:${port}/metrics` };
     }),
   );
-}
-
-/** A counter of a worker's /metrics summed by its `host` label (the SDK adds namespace, task queue, activity type). */
-export async function countsByHost(metricsUrl: string, counter: string): Promise<Record<string, number>> {
-  const text = await (await fetch(metricsUrl)).text();
-  const line = new RegExp(`^${counter}_total\\{(.*)\\} (\\S+)$`);
-  const totals: Record<string, number> = {};
-  for (const row of text.split('\n')) {
-    const match = line.exec(row);
-    const host = match && /(?:^|,)host="([^"]*)"/.exec(match[1])?.[1];
-    if (host) totals[host] = (totals[host] ?? 0) + Number(match[2]);
-  }
-  return totals;
 }
 
 /** SIGKILLs a worker process and waits until it is gone. */
