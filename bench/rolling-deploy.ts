@@ -2,7 +2,8 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { RunwayClient } from '../client/lib';
 import type { AnsibleSide } from './ansible';
-import { busySeconds, reportActivitySeconds, type Timed } from './rolling-report';
+import { runHistories } from './fleet-report';
+import { reportActivitySeconds, type Timed } from './rolling-report';
 import { ENVIRONMENT, SERVICE, serviceDir, upstreamAllUp, type RollingWorld } from './rolling-world';
 
 /** A timed deploy, before the bench says whose, on how many hosts, in which round. */
@@ -17,7 +18,7 @@ export async function seconds(fn: () => Promise<unknown>): Promise<number> {
 
 /**
  * `runway deploy` of `version`, timed from the start request to the outcome as a CI job would see it; then, untimed,
- * the workflow history, for the time spent inside activities.
+ * the workflow histories (the run's and its children's), for the time spent inside activities.
  */
 export async function runwayDeploy(runway: RunwayClient, version: string): Promise<Deployed> {
   const start = performance.now();
@@ -27,13 +28,13 @@ export async function runwayDeploy(runway: RunwayClient, version: string): Promi
   if (outcome.status !== 'succeeded' || !outcome.report) {
     throw new Error(`runway deploy ${version} ended ${outcome.status}: ${outcome.message}`);
   }
-  const history = await runway.handle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
-  const busy = busySeconds(history.events ?? []);
+  // The run's history and its child workflows' (a fan-out over more than fanout.childAbove hosts runs in children).
+  const busy = await runHistories(runway.client.workflow, runway.handle(handle.workflowId, handle.firstExecutionRunId));
   return {
     version,
     seconds: wall,
     activitySecondsReport: reportActivitySeconds(outcome.report),
-    activitySecondsHistory: busy.seconds,
+    activitySecondsHistory: busy.busySeconds,
     activities: busy.activities,
   };
 }

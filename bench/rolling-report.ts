@@ -75,12 +75,6 @@ export function unionSeconds(spans: Array<[number, number]>): number {
   return total / 1000;
 }
 
-/** The union of the intervals during which an activity ran (started → ended), and how many activities ran. */
-export function busySeconds(events: HistoryEvent[]): { seconds: number; activities: number } {
-  const spans = activitySpans(events);
-  return { seconds: unionSeconds(spans), activities: spans.length };
-}
-
 /** One size's medians, ratios and Runway's orchestration overhead per host step (ms), both estimates. */
 export interface SizeResult {
   hosts: number;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -153,6 +153,20 @@ describe('host keys on real sshd', () => {
       expect(existsSync(host.journalDir)).toBe(false);
       expectNoKeyMaterial(message);
       expectNoKeyMaterial((failure as Error).stack ?? '');
+    });
+
+    it('connects once the line is added, without a new pool: a changed known_hosts is read again', async () => {
+      const web3 = world.sandbox.hosts[2];
+      const line = readFileSync(world.sandbox.knownHostsFile, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`[${web3.address}]:${web3.port} `))!;
+      appendFileSync(knownHosts, `\n${line}\n`);
+      const env = new MockActivityEnvironment({ activityId: 'hostkeys-added' });
+      const exec = createExec({ pool, commandTimeoutMs: 30_000 });
+      const result = (await env.run(exec, { host, command: touch(2) })) as Awaited<ReturnType<typeof exec>>;
+      expect(result.exitCode).toBe(0);
+      expect(existsSync(marker(2))).toBe(true);
+      expect(pool.handshakes()).toEqual({ 'web-3': 1 });
     });
   });
 });

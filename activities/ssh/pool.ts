@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import type { SshConfig } from '../../config';
 import type { HostRef } from '../../core/plan';
@@ -45,6 +45,7 @@ export class SshPool {
   private readonly connections = new Map<string, Connection>();
   private readonly pruned = new Set<string>();
   private readonly handshakeCounts = new Map<string, number>();
+  private knownHostsRead?: { stamp: string; hosts: KnownHosts };
 
   constructor(private readonly ssh: SshConfig) {}
 
@@ -119,7 +120,7 @@ export class SshPool {
   }
 
   private connect(host: HostRef, onClose: () => void): Promise<Client> {
-    const knownHosts = KnownHosts.load(this.ssh.knownHosts);
+    const knownHosts = this.knownHosts();
     const types = knownHosts.typesFor(host.address, host.port);
     let rejection: HostKeyError | undefined;
     const config: ConnectConfig = {
@@ -185,6 +186,23 @@ export class SshPool {
   }
 
   /** Key material is read at the moment of connecting and handed to ssh2 only; it is never logged or returned. */
+  /**
+   * known_hosts as the file is now: read again only when it changed (an operator's edit, a trust-on-first-use line),
+   * so a thousand connections share one parsed copy instead of each keeping its own.
+   */
+  private knownHosts(): KnownHosts {
+    const file = this.ssh.knownHosts;
+    let stamp = 'missing';
+    try {
+      const st = statSync(file);
+      stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (this.knownHostsRead?.stamp !== stamp) this.knownHostsRead = { stamp, hosts: KnownHosts.load(file) };
+    return this.knownHostsRead.hosts;
+  }
+
   private credentials(): Partial<ConnectConfig> {
     const { key, agent } = this.ssh;
     const out: Partial<ConnectConfig> = {};
