@@ -18,6 +18,7 @@ import { runsQuery, type RunRow, type RunsFilter } from '../core/runs';
 import type { TemporalTarget } from '../config/temporal';
 import { dataConverterOf } from '../config/encryption';
 import { parseRunInput } from '../runbooks/registry';
+import type { HostOutcome } from '../workflows/host-tasks';
 import { ConnectionError, LockedError, lockHolder, RefusedError, SetupError } from './errors';
 import { ExitCode, failedOutcome, succeeded, type Outcome } from './outcome';
 
@@ -49,6 +50,9 @@ export const PLANNING = 'planning';
 export const PLAN_PATIENCE_MS = 3_000;
 /** How long `start` waits for a worker to accept or refuse the plan before returning without a verdict. */
 export const PLAN_VERDICT_MS = 20_000;
+
+/** One host's outcome in a child workflow of a run (see {@link RunwayClient.childOutcomes}). */
+export type ChildOutcome = HostOutcome<unknown> & { child: string };
 
 /**
  * A small client for scripts and CI: start a runbook, follow its progress, wait for its outcome (with the CLI's exit
@@ -207,6 +211,27 @@ export class RunwayClient {
 
   handle(workflowId: string, runId?: string): WorkflowHandle {
     return this.client.workflow.getHandle(workflowId, runId);
+  }
+
+  /**
+   * Each host's outcome in the child workflows a run started for its large fan-outs (the run's own steps keep
+   * counts and the hosts that did not succeed), in the order it started them. A child that did not complete (the run
+   * was cancelled) is one entry naming it, with no host.
+   */
+  async childOutcomes(workflowId: string, runId?: string): Promise<ChildOutcome[]> {
+    const history = await this.handle(workflowId, runId).fetchHistory();
+    const ids = (history.events ?? []).flatMap(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
+    );
+    const out: ChildOutcome[] = [];
+    for (const id of ids) {
+      try {
+        out.push(...((await this.handle(id).result()) as ChildOutcome[]).map((o) => ({ ...o, child: id })));
+      } catch (err) {
+        out.push({ child: id, status: 'rejected', error: `child workflow ${id}: ${(err as Error).message}` });
+      }
+    }
+    return out;
   }
 
   /** Waits for the run to end and maps it to an outcome with its exit code. */

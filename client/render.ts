@@ -1,4 +1,5 @@
 import type { HostCounts, HostProgress, RunProgress, StepProgress } from '../core/progress';
+import type { ChildOutcome } from './lib';
 
 const MARK: Record<string, string> = {
   running: '…',
@@ -73,15 +74,32 @@ export function progressEvents(progress: RunProgress): string[] {
   return events;
 }
 
-/** Each host's output tails, for commands like `runway exec` whose output is the point. */
-export function renderOutputs(progress: RunProgress): string[] {
+/**
+ * Each host's output tails, for commands like `runway exec` whose output is the point. A step that ran in child
+ * workflows (it has counts) shows its hosts from `children` (their outcomes, RunwayClient.childOutcomes) instead.
+ */
+export function renderOutputs(progress: RunProgress, children: ChildOutcome[] = []): string[] {
   const lines: string[] = [];
   for (const step of progress.steps) {
+    if (step.counts) continue;
     for (const [name, host] of Object.entries(step.hosts)) {
       lines.push(`── ${name} (${host.status}${host.exitCode !== undefined ? `, exit ${host.exitCode}` : ''})`);
       if (host.stdoutTail) lines.push(host.stdoutTail.trimEnd());
       if (host.stderrTail) lines.push(host.stderrTail.trimEnd().replace(/^/gm, 'stderr: '));
       if (host.error) lines.push(`error: ${host.error}`);
+    }
+  }
+  for (const o of children) {
+    if (o.status === 'rejected') {
+      lines.push(`── ${o.host ?? o.child} (failed)`, `error: ${o.error}`);
+    } else if (o.status === 'skipped') {
+      lines.push(`── ${o.host} (skipped)`);
+    } else {
+      const r = o.value as { exitCode?: number; stdout?: string; stderr?: string };
+      const status = r.exitCode === 0 ? 'succeeded' : 'failed';
+      lines.push(`── ${o.host} (${status}${r.exitCode !== undefined ? `, exit ${r.exitCode}` : ''})`);
+      if (r.stdout) lines.push(r.stdout.trimEnd());
+      if (r.stderr) lines.push(r.stderr.trimEnd().replace(/^/gm, 'stderr: '));
     }
   }
   return lines;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import { linkScript } from '../runbooks/deploy/scripts';
-import { waitFor } from './support/harness';
+import { runCli, waitFor } from './support/harness';
 import { saveHistory } from './support/save-history';
 
 /** `npm run record-histories:fleet` sets this: the runs below save their histories (the run's and one child's). */
@@ -67,10 +68,24 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
     expect(sizes[0].events).toBeLessThan(EVENT_WARNING / 4);
     const parent = sizes.find((s) => s.workflowId === handle.workflowId)!;
     expect(parent.events).toBeLessThan(200);
+    // Each host's output is in the children's results, in the run's host order.
+    const children = await fleet.runway.childOutcomes(handle.workflowId);
+    expect(children.map((o) => o.host)).toEqual(Array.from({ length: WEB }, (_, i) => `web-${i + 1}`));
+    expect(children[999]).toMatchObject({ status: 'fulfilled', value: { exitCode: 0, stdout: 'ok web-1000\n' } });
     await record(fleet, 'fleet-exec', handle);
     console.log(
       `exec on ${WEB} hosts: largest history ${sizes[0].events} events (${sizes[0].workflowId}), run ${parent.events}`,
     );
+  });
+
+  it('runway exec prints every host and its output, from the child workflows; exit 0', async () => {
+    const result = await runCli(['-c', join(fleet.dir, 'runway.yml'), 'exec', '-e', 'fleet', '-r', 'web', '--', 'id']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const headers = result.stdout.split('\n').filter((l) => l.startsWith('── '));
+    expect(headers).toHaveLength(WEB);
+    expect(headers[0]).toBe('── web-1 (succeeded, exit 0)');
+    expect(result.stdout).toContain('── web-1000 (succeeded, exit 0)\nok web-1000\n');
   });
 
   it('a host failing in batch 8 of 10 stops the run there: batches 9 and 10 never start, the failure is named', async () => {

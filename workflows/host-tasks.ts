@@ -51,9 +51,13 @@ export interface HostTasksInput {
   label: string;
 }
 
-/** One host's outcome: its result, or why the task did not complete (transport, a probe's deadline). */
-export type HostOutcome<R = ExecResult> =
-  { status: 'fulfilled'; value: R } | { status: 'rejected'; error: string } | { status: 'skipped' };
+/**
+ * One host's outcome: its result, or why the task did not complete (transport, a probe's deadline). A child names
+ * the host too, so a client can show each host's output from the child's result (the run keeps counts only).
+ */
+export type HostOutcome<R = ExecResult> = (
+  { status: 'fulfilled'; value: R } | { status: 'rejected'; error: string } | { status: 'skipped' }
+) & { host?: string };
 
 /** The most output kept per stream in a child's result: 100 hosts of full tails would pass the payload limit. */
 export const CHILD_TAIL_BYTES = 8 * 1024;
@@ -83,7 +87,7 @@ export async function hostTasks(input: HostTasksInput): Promise<Array<HostOutcom
   });
   const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
   if (cancelled?.status === 'rejected') throw cancelled.reason;
-  return settled.map(outcomeOf);
+  return settled.map((s, i) => ({ host: hostOf(input.tasks[i]), ...outcomeOf(s) }));
 }
 
 function outcomeOf(s: Settled<unknown>): HostOutcome<unknown> {

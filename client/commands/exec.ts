@@ -35,7 +35,12 @@ export async function exec(words: string[], opts: ExecOptions, command: Command)
       return ExitCode.Succeeded;
     }
     const outcome = opts.json ? await runway.wait(handle) : await follow(runway, handle);
-    if (!opts.json && outcome.report) console.log(renderOutputs(outcome.report).join('\n'));
+    if (!opts.json && outcome.report) {
+      // A fan-out over many hosts ran in child workflows: each host's output is in their results.
+      const inChildren = outcome.report.steps.some((s) => s.counts);
+      const children = inChildren ? await runway.childOutcomes(handle.workflowId, handle.firstExecutionRunId) : [];
+      console.log(renderOutputs(outcome.report, children).join('\n'));
+    }
     printOutcome(outcome, !!opts.json, link);
     return outcome.exitCode;
   });
