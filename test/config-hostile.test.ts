@@ -549,6 +549,35 @@ const TEMPORAL_ROWS: Row[] = [
     'expected address:port',
   ],
   [
+    'child workflows above no hosts at all',
+    top('fanout: { childAbove: 0 }'),
+    'fanout.childAbove',
+    { after: 'childAbove: ' },
+    'expected number to be >=1',
+  ],
+  [
+    'child workflows too large for their histories',
+    top('fanout: { hostsPerChild: 500 }'),
+    'fanout.hostsPerChild',
+    '500',
+    'expected number to be <=200',
+  ],
+  [
+    'a fan-out threshold given as text',
+    top("fanout: { childAbove: '50' }"),
+    'fanout.childAbove',
+    "'50'",
+    'expected number, received string',
+  ],
+  ['a fan-out section that is a number', top('fanout: 5'), 'fanout', { after: 'fanout: ' }, 'expected object'],
+  [
+    'a misspelt fan-out key',
+    top('fanout: { hostsPerChlid: 5 }'),
+    'fanout.hostsPerChlid',
+    'hostsPerChlid',
+    'unknown key (did you mean hostsPerChild?)',
+  ],
+  [
     'a codec server address out of range',
     top(
       'temporal:',
@@ -1471,6 +1500,7 @@ describe('the pieces every row starts from', () => {
     ],
     ['a renewed certificate', cert({}, ACME_CERT)],
     ['a rolling service with its own batches', rolling({ batchSize: '2', maxFailures: '1', releasesKept: '3' })],
+    ['child workflows of its own size', cfg('fanout: { childAbove: 10, hostsPerChild: 20 }')],
     ['a blue-green service with its own drain wait', bg({ drainWait: '0s' })],
     [
       'a cron expression with names, ranges, steps and lists',
