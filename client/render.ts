@@ -1,4 +1,4 @@
-import type { HostCounts, HostProgress, RunProgress, StepProgress } from '../core/progress';
+import { countsText, type HostProgress, type RunProgress, type StepProgress } from '../core/progress';
 import type { ChildOutcome } from './lib';
 
 const MARK: Record<string, string> = {
@@ -25,20 +25,13 @@ function hostCell(name: string, host: HostProgress): string {
 }
 
 /** A large command's hosts by outcome (run in child workflows, its step lists only the hosts that did not succeed). */
-function countsCell(counts: HostCounts): string {
-  const parts = [`${counts.succeeded} ✓`];
-  if (counts.failed) parts.push(`${counts.failed} ✗`);
-  if (counts.skipped) parts.push(`${counts.skipped} skipped`);
-  return `[${parts.join(' ')}]`;
-}
-
 /** The live view: a header and one line per step with its hosts. Redrawn in place on a TTY. */
 export function renderLines(progress: RunProgress, now = Date.now()): string[] {
   const total = (progress.endedAt ? Date.parse(progress.endedAt) : now) - Date.parse(progress.startedAt);
   const lines = [`${progress.runbook} on ${progress.environment || '?'} — ${progress.status} (${seconds(total)})`];
   for (const step of progress.steps) {
     const hosts = Object.entries(step.hosts).map(([name, h]) => hostCell(name, h));
-    if (step.counts) hosts.unshift(countsCell(step.counts));
+    if (step.counts) hosts.unshift(countsText(step.counts));
     lines.push(
       `  ${MARK[step.status] ?? '?'} ${step.name} ${seconds(stepMs(step, now))}  ${hosts.join('  ')}`.trimEnd(),
     );
@@ -60,7 +53,7 @@ export function progressEvents(progress: RunProgress): string[] {
       if (host.status !== 'running') events.push(`step "${step.name}" ${hostCell(name, host)}`);
     }
     if (step.status !== 'running') {
-      const counts = step.counts ? ` (${countsCell(step.counts)})` : '';
+      const counts = step.counts ? ` (${countsText(step.counts)})` : '';
       events.push(`step "${step.name}" ${step.status}${counts}${step.error ? `: ${step.error}` : ''}`);
     }
     if (step.undo) {

@@ -19,3 +19,15 @@ function batchCount(total: number, size: number | string): number {
   }
   return Math.max(1, Math.floor((total * Number(match[1])) / 100));
 }
+
+/** A batch's hosts as a step names them: every name up to five, else the first and the last and how many. */
+export function hostSpan(names: readonly string[]): string {
+  if (names.length <= 5) return names.join(', ');
+  return `${names[0]} … ${names[names.length - 1]} (${names.length} hosts)`;
+}
+
+/** Up to `max` items joined with ", ", and how many more there are: a message about a fleet stays readable. */
+export function someOf(items: readonly string[], max = 10, separator = ', '): string {
+  if (items.length <= max) return items.join(separator);
+  return `${items.slice(0, max).join(separator)}${separator}and ${items.length - max} more`;
+}

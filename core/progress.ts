@@ -53,6 +53,14 @@ export interface HostCounts {
   skipped: number;
 }
 
+/** Counts as the CLI and Slack show them: `[980 ✓ 20 ✗]`, `[60 ✓ 40 skipped]`. */
+export function countsText(counts: HostCounts): string {
+  const parts = [`${counts.succeeded} ✓`];
+  if (counts.failed) parts.push(`${counts.failed} ✗`);
+  if (counts.skipped) parts.push(`${counts.skipped} skipped`);
+  return `[${parts.join(' ')}]`;
+}
+
 /** The whole run, as the `progress` query returns it and as the run's report. */
 export interface RunProgress {
   runbook: string;

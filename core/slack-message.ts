@@ -1,4 +1,4 @@
-import type { RunProgress } from './progress';
+import { countsText, type RunProgress } from './progress';
 
 /** A Slack message: fallback text plus Block Kit blocks. Plain JSON, so it can travel through activities. */
 export interface SlackMessage {
@@ -34,7 +34,9 @@ export function runMessage(progress: RunProgress): SlackMessage {
   const what = [progress.runbook, labels.service, labels.version].filter(Boolean).join(' ');
   const title = `${ICON[progress.status] ?? ''} ${what} → ${progress.environment || '?'}: ${progress.status}`.trim();
   const field = (name: string, value: string | undefined) => ({ type: 'mrkdwn', text: `*${name}*\n${value ?? '—'}` });
-  const steps = progress.steps.map((s) => `${STEP_MARK[s.status] ?? '?'} ${s.name}`).join('\n');
+  const steps = progress.steps
+    .map((s) => `${STEP_MARK[s.status] ?? '?'} ${s.name}${s.counts ? ` ${countsText(s.counts)}` : ''}`)
+    .join('\n');
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
     {

@@ -4,6 +4,10 @@ import { follow } from '../client/follow';
 import type { RunwayClient } from '../client/lib';
 import type { Outcome } from '../client/outcome';
 import { progressEvents, renderLines, renderOutputs } from '../client/render';
+import { hostSpan, someOf } from '../core/batches';
+import { countsText } from '../core/progress';
+import { runMessage } from '../core/slack-message';
+import { agreed } from '../runbooks/deploy/state';
 import type { RunProgress } from '../workflows/progress';
 
 const T0 = '2026-11-22T10:00:00.000Z';
@@ -100,6 +104,39 @@ describe('progress rendering', () => {
 
   it("prints each host's output tails", () => {
     expect(renderOutputs(rolledBack).slice(-3)).toEqual(['── web-1 (failed, exit 2)', 'out', 'stderr: boom']);
+  });
+});
+
+describe('a fleet in a few words', () => {
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `web-${i + 1}`);
+
+  it('names a batch of up to five hosts in full, a larger one by its first and last host', () => {
+    expect(hostSpan(names(1))).toBe('web-1');
+    expect(hostSpan(names(5))).toBe('web-1, web-2, web-3, web-4, web-5');
+    expect(hostSpan(names(100))).toBe('web-1 … web-100 (100 hosts)');
+  });
+
+  it('lists up to ten items, then how many more', () => {
+    expect(someOf(names(10))).toBe(names(10).join(', '));
+    expect(someOf(names(1000))).toBe(`${names(10).join(', ')}, and 990 more`);
+    expect(someOf(['a: x', 'b: y', 'c: z'], 2, '; ')).toBe('a: x; b: y; and 1 more');
+  });
+
+  it('shows a step that ran in child workflows with its counts, in Slack as in the terminal', () => {
+    const counts = { succeeded: 980, failed: 20, skipped: 0 };
+    const step = { name: 'batch 3/10: web-201 … web-300 (100 hosts)', status: 'failed' as const, startedAt: T0 };
+    const message = JSON.stringify(runMessage(progress('failed', [{ ...step, hosts: {}, counts }])));
+    expect(countsText(counts)).toBe('[980 ✓ 20 ✗]');
+    expect(message).toContain('batch 3/10: web-201 … web-300 (100 hosts) [980 ✓ 20 ✗]');
+    expect(countsText({ succeeded: 60, failed: 0, skipped: 40 })).toBe('[60 ✓ 40 skipped]');
+  });
+
+  it('says which hosts disagree on a release by value, a few names each', () => {
+    const values = names(30).map((h, i): [string, string | undefined] => [h, i < 28 ? '1.0.0' : undefined]);
+    expect(() => agreed('previous release', values)).toThrow(
+      'the hosts disagree on the previous release (1.0.0 on web-1, web-2, web-3, web-4, web-5, and 23 more; ' +
+        'none on web-29, web-30); make them agree before deploying',
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { describeError } from '../../workflows/errors';
 import { mapLimit } from '../../workflows/pool';
 import { fillTemplate } from '../../core/template';
 import type { HostRef } from '../../core/plan';
+import { someOf } from '../../core/batches';
 import { render, type DeployContext, type Instance } from './context';
 import { healthWaitScript, healthWaitSeconds } from './scripts';
 
@@ -61,6 +62,10 @@ export async function unhealthy(
 /** Throws a step failure listing the unhealthy hosts, if any. */
 export function requireHealthy(failures: Map<string, string>, what: string): void {
   if (failures.size === 0) return;
-  const detail = [...failures].map(([host, why]) => `${host}: ${why}`).join('; ');
+  const detail = someOf(
+    [...failures].map(([host, why]) => `${host}: ${why}`),
+    10,
+    '; ',
+  );
   throw new Error(`${what} is not healthy on ${failures.size} host${failures.size === 1 ? '' : 's'}: ${detail}`);
 }

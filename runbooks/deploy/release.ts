@@ -1,5 +1,6 @@
 import { mapLimit } from '../../workflows/pool';
 import type { HostRef } from '../../core/plan';
+import { someOf } from '../../core/batches';
 import { dirOf, invalid, type DeployContext } from './context';
 import {
   fetchScript,
@@ -26,7 +27,7 @@ export async function provideRelease(
   rb.label('version', version);
   if (!upload) {
     const missing = web.filter((h) => !states.get(h.name)!.releases.includes(version)).map((h) => h.name);
-    if (missing.length > 0) throw invalid(`release ${version} is not on ${missing.join(', ')}`);
+    if (missing.length > 0) throw invalid(`release ${version} is not on ${someOf(missing)}`);
     return;
   }
   let created: string[] = [];

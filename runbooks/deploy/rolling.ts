@@ -1,5 +1,6 @@
 import { batches } from '../../workflows/pool';
 import type { HostRef } from '../../core/plan';
+import { hostSpan } from '../../core/batches';
 import { dirOf, invalid, templateValues, type DeployContext } from './context';
 import { requireHealthy, unhealthy } from './instances';
 import { provideRelease, pruneReleases } from './release';
@@ -63,7 +64,7 @@ export async function rolling(ctx: DeployContext, target: { version?: string; up
   const groups = batches(web, svc.batchSize);
   for (const [i, batch] of groups.entries()) {
     await rb.step(
-      `batch ${i + 1}/${groups.length}: ${batch.map((h) => h.name).join(', ')}`,
+      `batch ${i + 1}/${groups.length}: ${hostSpan(batch.map((h) => h.name))}`,
       () =>
         outOfRotation(batch, async () => {
           await rb.on(batch).run((h) => switchTo(h, version, hostState(h).current));

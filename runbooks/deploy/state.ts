@@ -1,4 +1,5 @@
 import type { HostRef } from '../../core/plan';
+import { someOf } from '../../core/batches';
 import { dirOf, invalid, type DeployContext } from './context';
 import { parseState, parseUpstreamRead, stateScript, upstreamReadScript, type HostState } from './scripts';
 
@@ -28,6 +29,9 @@ export async function readState(
 export function agreed<T extends string | undefined>(what: string, values: Array<[HostRef | string, T]>): T {
   const distinct = [...new Set(values.map(([, v]) => v))];
   if (distinct.length <= 1) return distinct[0] as T;
-  const detail = values.map(([h, v]) => `${typeof h === 'string' ? h : h.name}=${v ?? 'none'}`).join(', ');
+  const on = new Map<string, string[]>();
+  for (const [h, v] of values)
+    on.set(v ?? 'none', [...(on.get(v ?? 'none') ?? []), typeof h === 'string' ? h : h.name]);
+  const detail = [...on].map(([v, hosts]) => `${v} on ${someOf(hosts, 5)}`).join('; ');
   throw invalid(`the hosts disagree on the ${what} (${detail}); make them agree before deploying`);
 }
