@@ -43,7 +43,7 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
     fleet = await startFakeFleet('fleet-exec', {
       web: WEB,
       answer: (host, command) =>
-        command.includes('fail-on-777') && host.name === FAILING
+        (command.includes('fail-on-777') && host.name === FAILING) || command.includes('fail-everywhere')
           ? { exitCode: 3, stderr: 'disk full\n' }
           : { stdout: `ok ${host.name}\n` },
     });
@@ -86,6 +86,21 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
     expect(headers).toHaveLength(WEB);
     expect(headers[0]).toBe('── web-1 (succeeded, exit 0)');
     expect(result.stdout).toContain('── web-1000 (succeeded, exit 0)\nok web-1000\n');
+  });
+
+  it('a batch failing on every host says so in one readable line: ten hosts named, and how many more', async () => {
+    const handle = await fleet.runway.start('exec', {
+      environment: 'fleet',
+      role: 'web',
+      command: 'echo fail-everywhere',
+      batchSize: '10%',
+    });
+    const outcome = await fleet.runway.wait(handle);
+    expect(outcome.status).toBe('failed');
+    expect(outcome.message).toContain('command failed on 100 of 100 hosts: web-1: exited 3 (disk full); ');
+    expect(outcome.message).toContain('web-10: exited 3 (disk full); and 90 more');
+    expect(outcome.message!.length).toBeLessThan(1000);
+    expect(outcome.report!.steps[0].counts).toEqual({ succeeded: 0, failed: 100, skipped: 0 });
   });
 
   it('a host failing in batch 8 of 10 stops the run there: batches 9 and 10 never start, the failure is named', async () => {

@@ -2,6 +2,7 @@ import { commandFailed, describeError, isCancellation } from './errors';
 import { mapLimit, type Settled } from './pool';
 import { tail, type HostProgress } from './progress';
 import { buildCommand, type ShellValue } from '../core/quote';
+import { someOf } from '../core/batches';
 import { elapsed, now } from './time';
 import type { ExecRequest, ExecResult, HostRef, PlanTiming } from '../core/plan';
 import type { HostCounts } from '../core/progress';
@@ -113,7 +114,7 @@ export class Command<Many extends boolean> implements PromiseLike<Results<Many>>
     const unreachable = settled.some((s) => s.status === 'rejected');
     if (problems.length > 0 && (this.throws || unreachable)) {
       const where = this.hosts.length > 1 ? ` on ${problems.length} of ${this.hosts.length} hosts` : '';
-      throw commandFailed(`command failed${where}: ${problems.join('; ')}`, results);
+      throw commandFailed(`command failed${where}: ${someOf(problems, 10, '; ')}`, results);
     }
     return (this.many ? results : results[0]) as Results<Many>;
   }
