@@ -1,4 +1,5 @@
 import type { WorkflowClient, WorkflowHandle } from '@temporalio/client';
+import { childWorkflowIds } from '../client/lib';
 import { activitySpans, unionSeconds, type HistoryEvent } from './rolling-report';
 
 /** What a run and the child workflows it started left in Temporal. */
@@ -19,7 +20,7 @@ export interface RunHistories {
 /** Reads a run's history and its children's (the ids its StartChildWorkflowExecutionInitiated events name). */
 export async function runHistories(client: WorkflowClient, handle: WorkflowHandle): Promise<RunHistories> {
   const own = (await handle.fetchHistory()).events ?? [];
-  const ids = own.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? []);
+  const ids = childWorkflowIds(own);
   const all: HistoryEvent[][] = [own];
   for (const id of ids) all.push((await client.getHandle(id).fetchHistory()).events ?? []);
   const byWorker: Record<string, number> = {};

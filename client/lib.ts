@@ -51,6 +51,16 @@ export const PLAN_PATIENCE_MS = 3_000;
 /** How long `start` waits for a worker to accept or refuse the plan before returning without a verdict. */
 export const PLAN_VERDICT_MS = 20_000;
 
+/** The child workflows a run started, in order, from its history's events. */
+export function childWorkflowIds(
+  events:
+    | Array<{ startChildWorkflowExecutionInitiatedEventAttributes?: { workflowId?: string | null } | null }>
+    | null
+    | undefined,
+): string[] {
+  return (events ?? []).flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? []);
+}
+
 /** One host's outcome in a child workflow of a run (see {@link RunwayClient.childOutcomes}). */
 export type ChildOutcome = HostOutcome<unknown> & { child: string };
 
@@ -219,10 +229,7 @@ export class RunwayClient {
    * was cancelled) is one entry naming it, with no host.
    */
   async childOutcomes(workflowId: string, runId?: string): Promise<ChildOutcome[]> {
-    const history = await this.handle(workflowId, runId).fetchHistory();
-    const ids = (history.events ?? []).flatMap(
-      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? [],
-    );
+    const ids = childWorkflowIds((await this.handle(workflowId, runId).fetchHistory()).events);
     const out: ChildOutcome[] = [];
     for (const id of ids) {
       try {

@@ -16,7 +16,6 @@ async function record(fleet: FakeFleet, name: string, handle: WorkflowHandle): P
 }
 import {
   deployRolling,
-  fleetAddress,
   notNewestFirst,
   lastSwitches,
   ROLLING,
@@ -25,6 +24,7 @@ import {
   startRollingFleet,
   type FakeFleet,
   type RollingFleet,
+  unhealthyOn,
 } from './support/fake-fleet';
 
 const WEB = 1000;
@@ -51,10 +51,12 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
   afterAll(async () => {
     await fleet?.stop();
   });
+  const exec = (command: string, extra: { batchSize?: string } = {}) =>
+    fleet.runway.start('exec', { environment: 'fleet', role: 'web', command, ...extra });
 
   it('runs on every host in child workflows; no history near the event limit', async () => {
     const from = fleet.hosts.log.length;
-    const handle = await fleet.runway.start('exec', { environment: 'fleet', role: 'web', command: 'uptime' });
+    const handle = await exec('uptime');
     const outcome = await fleet.runway.wait(handle);
     expect(outcome.status).toBe('succeeded');
     const ran = fleet.hosts.log.slice(from);
@@ -89,12 +91,7 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
   });
 
   it('a batch failing on every host says so in one readable line: ten hosts named, and how many more', async () => {
-    const handle = await fleet.runway.start('exec', {
-      environment: 'fleet',
-      role: 'web',
-      command: 'echo fail-everywhere',
-      batchSize: '10%',
-    });
+    const handle = await exec('echo fail-everywhere', { batchSize: '10%' });
     const outcome = await fleet.runway.wait(handle);
     expect(outcome.status).toBe('failed');
     expect(outcome.message).toContain('command failed on 100 of 100 hosts: web-1: exited 3 (disk full); ');
@@ -105,12 +102,7 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
 
   it('a host failing in batch 8 of 10 stops the run there: batches 9 and 10 never start, the failure is named', async () => {
     const from = fleet.hosts.log.length;
-    const handle = await fleet.runway.start('exec', {
-      environment: 'fleet',
-      role: 'web',
-      command: 'echo fail-on-777',
-      batchSize: '10%',
-    });
+    const handle = await exec('echo fail-on-777', { batchSize: '10%' });
     const outcome = await fleet.runway.wait(handle);
     expect(outcome.status).toBe('failed');
     expect(outcome.message).toContain(`${FAILING}: exited 3 (disk full)`);
@@ -141,10 +133,7 @@ describe('a rolling deploy over 1,000 hosts (fake activities, child workflows)',
       web: WEB,
       batchSize: '10%',
       expectBody: 'ok {{version}}',
-      health: (url) =>
-        url.includes(`//${fleetAddress(Number(FAILING.slice(4)) - 1)}:`)
-          ? { status: 503, text: 'starting' }
-          : { status: 200, text: `ok ${ROLLING.version}` },
+      health: unhealthyOn(FAILING),
     });
   });
   afterAll(async () => {
@@ -247,8 +236,7 @@ describe('a rolling deploy over 12 hosts in child workflows of 2 (fake activitie
       web: 12,
       batchSize: '25%',
       extra: ['fanout: { childAbove: 2, hostsPerChild: 2 }'],
-      health: (url) =>
-        url.includes(`//${fleetAddress(7)}:`) ? { status: 503, text: 'no' } : { status: 200, text: 'ok' },
+      health: unhealthyOn('web-8'),
     });
   });
   afterAll(async () => {
@@ -289,8 +277,7 @@ describe('a revert that keeps failing inside a child workflow (fake activities)'
         host.name === STUCK && command.includes(linkScript(ROLLING.dir, 'current', ROLLING.old))
           ? { exitCode: 1, stderr: 'read-only file system\n' }
           : undefined,
-      health: (url) =>
-        url.includes(`//${fleetAddress(7)}:`) ? { status: 503, text: 'no' } : { status: 200, text: 'ok' },
+      health: unhealthyOn('web-8'),
     });
   });
   afterAll(async () => {

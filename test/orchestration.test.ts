@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import {
   deployRolling,
-  fleetAddress,
   lastSwitches,
   notNewestFirst,
   ROLLING,
   ROLLING_UPSTREAM,
   startRollingFleet,
   type RollingFleet,
+  unhealthyOn,
 } from './support/fake-fleet';
 
 const WEB = 500;
@@ -29,10 +29,7 @@ describe('a rolling deploy over 500 hosts in batches of 10 (fake activities)', (
       web: WEB,
       batchSize: String(BATCH),
       expectBody: 'ok {{version}}',
-      health: (url) =>
-        url.includes(`//${fleetAddress(Number(FAILING.slice(4)) - 1)}:`)
-          ? { status: 503, text: 'starting' }
-          : { status: 200, text: `ok ${ROLLING.version}` },
+      health: unhealthyOn(FAILING),
     });
   });
   afterAll(async () => {

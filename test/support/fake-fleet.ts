@@ -185,3 +185,10 @@ export async function deployRolling(fleet: FakeFleet) {
   const handle = await fleet.runway.start('deploy', { environment: 'fleet', service: 'app', version: ROLLING.version });
   return { handle, outcome: await fleet.runway.wait(handle) };
 }
+
+/** Health answers for a rolling fleet: `host` never becomes healthy, every other host answers the new release. */
+export function unhealthyOn(host: string): (url: string) => { status: number; text: string } {
+  const address = fleetAddress(Number(host.slice(4)) - 1);
+  return (url) =>
+    url.includes(`//${address}:`) ? { status: 503, text: 'starting' } : { status: 200, text: `ok ${ROLLING.version}` };
+}

@@ -1,5 +1,6 @@
 import type { WorkflowClient, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { childWorkflowIds } from '../../client/lib';
 
 /** A payload's bytes as the JSON value they encode (or as text when they are not JSON). */
 function decode(bytes: Buffer): unknown {
@@ -33,12 +34,8 @@ export async function historySizes(
   handle: WorkflowHandle,
 ): Promise<Array<{ workflowId: string; events: number }>> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const children = events.flatMap((e) => {
-    const id = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
-    return id ? [id] : [];
-  });
   const sizes = [{ workflowId: handle.workflowId, events: events.length }];
-  for (const id of children) {
+  for (const id of childWorkflowIds(events)) {
     sizes.push({ workflowId: id, events: (await client.getHandle(id).fetchHistory()).events?.length ?? 0 });
   }
   return sizes.sort((a, b) => b.events - a.events);
