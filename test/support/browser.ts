@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { killTree } from '../../sandbox/process';
 
 /**
  * Headless Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`: JSON messages ended by a
@@ -61,13 +62,20 @@ export class Browser {
     return new Page(this, sessionId);
   }
 
+  /**
+   * Asks Chromium to close (it ends its helper processes and stops writing its profile), kills what is left of it
+   * after 5 s, then removes the profile. A bare SIGKILL of the browser left helpers writing into the profile while it
+   * was being removed (ENOTEMPTY).
+   */
   async close(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGKILL');
+      this.send('Browser.close').catch(() => undefined);
+      const timer = setTimeout(() => killTree(this.child.pid!, 'SIGKILL'), 5_000);
       await exited;
+      clearTimeout(timer);
     }
-    rmSync(this.profile, { recursive: true, force: true, maxRetries: 3 });
+    rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 
