@@ -34,10 +34,12 @@ export function demoServiceYaml(o: DemoServiceOptions): string {
   const name = o.name ?? 'app';
   const pid = o.strategy === 'blue-green' ? '{{dir}}/{{slot}}.pid' : '{{dir}}/app.pid';
   const log = o.strategy === 'blue-green' ? '{{dir}}/{{slot}}.log' : '{{dir}}/app.log';
-  // FAIL_START in the service dir makes a host refuse to start (an injected command failure in tests). The braces keep
-  // `$!` the pid of node itself (setsid execs it), which the stop template signals.
+  // FAIL_START in the service dir makes a host refuse to start (an injected command failure in tests); HOLD_START makes
+  // it wait that many seconds first (a slow start, so a test can act while the command runs). The braces keep `$!` the
+  // pid of node itself (setsid execs it), which the stop template signals.
   let start =
     `if [ -e {{dir}}/FAIL_START ]; then echo 'FAIL_START is set' >&2; exit 1; fi; ` +
+    `if [ -e {{dir}}/HOLD_START ]; then sleep "$(cat {{dir}}/HOLD_START)"; fi; ` +
     `echo {{slot}} {{version}} >> {{dir}}/starts.log; cd {{release}} && ` +
     `{ ADDRESS={{address}} PORT={{port}} HEALTH_SWITCH_DIR={{dir}} setsid nohup node app.js >> ${log} 2>&1 < /dev/null & ` +
     `echo $! > ${pid}; }`;

@@ -22,6 +22,17 @@ export interface LoadOptions {
 
 const TIMEOUT_MS = 5000;
 
+/** The loads not stopped yet, so whoever ran them can stop them all (see {@link stopLoads}). */
+const running = new Set<() => Promise<LoadReport>>();
+
+/**
+ * Stops every load still running in this process. A test that failed before it stopped its load would otherwise
+ * leave it sending requests forever (to a load balancer that is gone), and the process could not exit.
+ */
+export async function stopLoads(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
 type Outcome = { ok: true; version: string } | { ok: false; error: string };
 
 function get(url: string, agent: http.Agent | false = false): Promise<Outcome & { reused?: boolean }> {
@@ -80,14 +91,18 @@ export function startLoad(
     }
   };
   const loops = [loop(true), ...Array.from({ length: opts.concurrency ?? 8 }, () => loop(false))];
+  const stop = async () => {
+    stopped = true;
+    running.delete(stop);
+    await Promise.all(loops);
+    probeAgent.destroy();
+    return report;
+  };
+  running.add(stop);
   return {
     /** What the load has seen so far (for a live view); the report goes on growing. */
     snapshot: () => ({ ...report, errors: [...report.errors], versions: [...report.versions] }),
-    async stop() {
-      stopped = true;
-      await Promise.all(loops);
-      probeAgent.destroy();
-      return report;
-    },
+    /** Stops the loops, waits for the requests in flight, and reports. */
+    stop,
   };
 }

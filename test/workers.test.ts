@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { METRIC } from '../core/metrics';
 import { startLoad } from '../sandbox/load';
 import { startDeployWorld, type DeployWorld } from './support/deploy-world';
@@ -50,14 +52,15 @@ describe('several workers on one task queue', () => {
   it('a worker killed mid-rollout loses nothing: the others finish it, each host started once', async () => {
     expect((await w.runway.wait(await deploy('1.0.0'))).exitCode).toBe(0);
 
-    const load = startLoad(w.nginx.url, { concurrency: 2 });
-    const handle = await deploy('1.1.0');
     // A worker runs the switch (link and restart) of a host of the middle batches, 2 and 3 of 4: batch 1 has started
     // the new release, so the host's command is its switch. That worker is stopped first, so it can report nothing
-    // more: if the server still has the switch running on it then, the switch is lost with the worker.
-    const middle = web()
-      .slice(2, WEB - 2)
-      .map((h) => h.name);
+    // more: if the server still has the switch running on it then, the switch is lost with the worker. The middle
+    // hosts start slowly (HOLD_START), so a switch runs long enough to be caught on a loaded machine.
+    const held = web().slice(2, WEB - 2);
+    for (const h of held) writeFileSync(join(h.dir, 'app', 'HOLD_START'), '2');
+    const middle = held.map((h) => h.name);
+    const load = startLoad(w.nginx.url, { concurrency: 2 });
+    const handle = await deploy('1.1.0');
     const { victim, lost } = await waitFor(
       `a worker switching ${middle.join(', ')}`,
       async () => {
