@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
 import { ConfigError, InputError, validateRunInput, type LoadedConfig } from '../config';
-import type { HostRef, Plan, PlanRequest } from '../core/plan';
+import type { HostRef, Plan, PlanRequest, ServicePlan } from '../core/plan';
+import { runFanout, tooManyBatches, type Fanout } from '../core/batches';
+import { upstreamConf } from '../runbooks/deploy/scripts';
 import { FailureType } from '../core/failures';
 import { INPUT_SCHEMAS } from '../runbooks/registry';
 import { servicePlan, type ServicePlanOptions } from './service-plan';
@@ -80,7 +82,7 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
     input,
     hosts,
     concurrency: environment?.concurrency ?? 10,
-    fanout: config.fanout,
+    fanout: fanoutOf(config.fanout, runbook, input, hosts, service),
     timing: {
       heartbeatTimeout: config.ssh.heartbeatTimeout,
       commandTimeout: config.ssh.commandTimeout,
@@ -100,6 +102,41 @@ export function buildPlan(loaded: LoadedConfig, runbook: string, rawInput: unkno
     approval: approval && { approvers: approval.approvers, timeout: approval.timeout },
     notify: slack && { slack: { channel: slack.channel, deliveryWindow: slack.deliveryWindow } },
   };
+}
+
+/**
+ * The run's fan-out: the config's, or for a run that works through a fleet in small batches (a rolling deploy or
+ * rollback, an exec with a batch size) one that sends each batch to child workflows (see {@link runFanout}). Refuses
+ * more batches than a run can hold.
+ */
+function fanoutOf(
+  fanout: Fanout,
+  runbook: string,
+  input: Record<string, unknown>,
+  hosts: HostRef[],
+  service: ServicePlan | undefined,
+): Fanout {
+  const batched = (where: string, count: number, size: number | string, upstreamBytes = 0) => {
+    const problem = tooManyBatches({ hosts: count, size, fanout, upstreamBytes });
+    if (problem) throw new InputError(`${where}: ${problem}`);
+    return runFanout(fanout, count, size);
+  };
+  const svc = service?.config;
+  if (svc?.strategy === 'rolling') {
+    const web = hosts.filter((h) => h.roles.some((role) => svc.roles.includes(role)));
+    // Every batch rewrites the upstream on each load balancer, the whole file each time.
+    const lb = svc.loadBalancer;
+    const lbs = lb ? hosts.filter((h) => h.roles.includes(lb.role)).length : 0;
+    const upstream = lb ? upstreamConf(lb.upstream, web, svc.port ?? 0, new Set(web.map((h) => h.name))).length : 0;
+    return batched(`services.${service!.name}.batchSize`, web.length, svc.batchSize, lbs * upstream);
+  }
+  if (runbook === 'exec' && (typeof input.batchSize === 'string' || typeof input.batchSize === 'number')) {
+    const targets = Array.isArray(input.hosts)
+      ? input.hosts.length
+      : hosts.filter((h) => typeof input.role !== 'string' || h.roles.includes(input.role)).length;
+    return batched('input.batchSize', targets, input.batchSize);
+  }
+  return fanout;
 }
 
 /** An environment's hosts as the plan carries them: config with defaults filled in. */

@@ -812,9 +812,10 @@ describe('upstreamSwitchScript', () => {
       'new content',
       "upstream api { server 10.0.0.1:8001; } # it's",
       lines(
-        `if [ -f '${file}' ] && printf %s 'upstream api { server 10.0.0.1:8001; } # it'\\''s' | cmp -s - '${file}'; then echo unchanged; exit 0; fi`,
+        `printf %s 'upstream api { server 10.0.0.1:8001; } # it'\\''s' > '${file}.runway-new' || exit 1`,
+        `if [ -f '${file}' ] && cmp -s '${file}.runway-new' '${file}'; then rm -f '${file}.runway-new'; echo unchanged; exit 0; fi`,
         `if [ -f '${file}' ]; then cp -p '${file}' '${bak}'; else rm -f '${bak}'; fi`,
-        `printf %s 'upstream api { server 10.0.0.1:8001; } # it'\\''s' > '${file}.runway-new' && mv -f '${file}.runway-new' '${file}'`,
+        `mv -f '${file}.runway-new' '${file}'`,
         ...tail("nginx -t -c '/etc/nginx/nginx.conf'", 'nginx -s reload'),
       ),
     ],
@@ -857,6 +858,7 @@ describe('upstreamSwitchScript', () => {
     if (before === content) expect(r.stdout).toBe('unchanged\n');
     expect(existsSync(path) ? readFileSync(path, 'utf8') : undefined).toBe(after);
     expect(existsSync(`${path}.runway-prev`)).toBe(false);
+    expect(existsSync(`${path}.runway-new`)).toBe(false);
     expect(existsSync(join(root, 'reloads'))).toBe(reloaded);
   });
 

@@ -90,6 +90,34 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
     expect(result.stdout).toContain('── web-1000 (succeeded, exit 0)\nok web-1000\n');
   });
 
+  it('small batches of a fleet run in child workflows too: the run keeps a few events a batch', async () => {
+    const hosts = Array.from({ length: 60 }, (_, i) => `web-${i + 1}`);
+    const handle = await fleet.runway.start('exec', { environment: 'fleet', hosts, command: 'uptime', batchSize: 10 });
+    const outcome = await fleet.runway.wait(handle);
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.report!.steps.map((s) => [s.name, s.counts])).toEqual(
+      [1, 2, 3, 4, 5, 6].map((b) => [`batch ${b}/6`, { succeeded: 10, failed: 0, skipped: 0 }]),
+    );
+    const sizes = await fleet.histories(handle);
+    expect(sizes).toHaveLength(1 + 6); // the run, and a child of 10 hosts a batch
+    expect(sizes.find((s) => s.workflowId === handle.workflowId)!.events).toBeLessThan(150);
+  });
+
+  it('more batches than a run holds are refused before anything starts: one line, exit 2', async () => {
+    const from = fleet.hosts.log.length;
+    const args = ['-c', join(fleet.dir, 'runway.yml'), 'exec', '-e', 'fleet', '-r', 'web', '-b', '1', '--', 'id'];
+    const result = await runCli(args);
+    expect([result.code, result.stderr.trim().split('\n')]).toEqual([
+      2,
+      [
+        expect.stringMatching(
+          /input\.batchSize: 1 makes 1000 batches of 1000 hosts, .* use batches of 2 hosts or more$/,
+        ),
+      ],
+    ]);
+    expect(fleet.hosts.log.length).toBe(from);
+  });
+
   it('a batch failing on every host says so in one readable line: ten hosts named, and how many more', async () => {
     const handle = await exec('echo fail-everywhere', { batchSize: '10%' });
     const outcome = await fleet.runway.wait(handle);

@@ -290,14 +290,20 @@ export function upstreamSwitchScript(change: {
 }): string {
   const { file, content, test, reload } = change;
   const backup = `${file}.runway-prev`;
-  const write = content === undefined ? removeFileScript(file) : writeFileScript(file, content);
-  // Nothing to change (an undo after the switch itself put the file back): no test, no reload needed.
-  const same =
+  const staged = `${file}.runway-new`;
+  // Nothing to change (an undo after the switch itself put the file back): no test, no reload needed. The content is
+  // in the script once, staged beside the file and compared there: a fleet's upstream is tens of kilobytes, and every
+  // batch of a rolling deploy sends it twice, each time into the run's history.
+  const prepare =
     content === undefined
-      ? `[ ! -e ${quote(file)} ]`
-      : `[ -f ${quote(file)} ] && printf %s ${quote(content)} | cmp -s - ${quote(file)}`;
+      ? [`if [ ! -e ${quote(file)} ]; then echo unchanged; exit 0; fi`]
+      : [
+          `printf %s ${quote(content)} > ${quote(staged)} || exit 1`,
+          `if [ -f ${quote(file)} ] && cmp -s ${quote(staged)} ${quote(file)}; then rm -f ${quote(staged)}; echo unchanged; exit 0; fi`,
+        ];
+  const write = content === undefined ? removeFileScript(file) : `mv -f ${quote(staged)} ${quote(file)}`;
   return [
-    `if ${same}; then echo unchanged; exit 0; fi`,
+    ...prepare,
     `if [ -f ${quote(file)} ]; then cp -p ${quote(file)} ${quote(backup)}; else rm -f ${quote(backup)}; fi`,
     write,
     // Braces: a template such as `a && nginx -t` must be negated whole; the newline lets it end in a comment.
