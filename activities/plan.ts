@@ -116,8 +116,8 @@ function fanoutOf(
   hosts: HostRef[],
   service: ServicePlan | undefined,
 ): Fanout {
-  const batched = (where: string, count: number, size: number | string, upstreamBytes = 0) => {
-    const problem = tooManyBatches({ hosts: count, size, fanout, upstreamBytes });
+  const batched = (where: string, kind: 'deploy' | 'exec', count: number, size: number | string, upstreamBytes = 0) => {
+    const problem = tooManyBatches({ kind, hosts: count, size, fanout, upstreamBytes });
     if (problem) throw new InputError(`${where}: ${problem}`);
     return runFanout(fanout, count, size);
   };
@@ -128,13 +128,13 @@ function fanoutOf(
     const lb = svc.loadBalancer;
     const lbs = lb ? hosts.filter((h) => h.roles.includes(lb.role)).length : 0;
     const upstream = lb ? upstreamConf(lb.upstream, web, svc.port ?? 0, new Set(web.map((h) => h.name))).length : 0;
-    return batched(`services.${service!.name}.batchSize`, web.length, svc.batchSize, lbs * upstream);
+    return batched(`services.${service!.name}.batchSize`, 'deploy', web.length, svc.batchSize, lbs * upstream);
   }
   if (runbook === 'exec' && (typeof input.batchSize === 'string' || typeof input.batchSize === 'number')) {
     const targets = Array.isArray(input.hosts)
       ? input.hosts.length
       : hosts.filter((h) => typeof input.role !== 'string' || h.roles.includes(input.role)).length;
-    return batched('input.batchSize', targets, input.batchSize);
+    return batched('input.batchSize', 'exec', targets, input.batchSize);
   }
   return fanout;
 }

@@ -42,13 +42,20 @@ describe('the fan-out of a run in batches (pure)', () => {
     ['batches of 4 failing in batch 100: 100 undone, 150 never ran', 4, 400, 6008, 18_718_637],
     ['batches of 5 failing in the last: all 200 undone', 5, 1000, 11_204, 33_488_471],
   ] as const)('the worst-case estimate is not below a measured run: %s', (_name, size, ran, events, bytes) => {
-    const worst = worstHistory({ hosts: ran, size, fanout: runFanout(FANOUT, 1000, size), upstreamBytes: UPSTREAM });
+    const worst = worstHistory({
+      kind: 'deploy',
+      hosts: ran,
+      size,
+      fanout: runFanout(FANOUT, 1000, size),
+      upstreamBytes: UPSTREAM,
+    });
     expect(worst.events).toBeGreaterThanOrEqual(events);
     expect(worst.bytes + (1000 - ran) * 4096).toBeGreaterThanOrEqual(bytes);
   });
 
   it('refuses more batches than a run holds, and says what batch size fits', () => {
     const run = (hosts: number, size: number | string, upstreamBytes = 0) => ({
+      kind: 'deploy' as const,
       hosts,
       size,
       fanout: FANOUT,
@@ -59,7 +66,7 @@ describe('the fan-out of a run in batches (pure)', () => {
     expect(tooManyBatches(run(1000, 5, UPSTREAM))).toBeUndefined();
     expect(tooManyBatches(run(1000, 2))).toBeUndefined();
     expect(tooManyBatches(run(1000, 1))).toBe(
-      `1 makes 1000 batches of 1000 hosts, more than one run's history holds (Temporal ends a run past 51,200 events or 50 MB, and a rollback would stop half-way): use batches of 2 hosts or more`,
+      `1 makes 1000 batches of 1000 hosts, more than one run's history holds (Temporal ends a run past 51,200 events or 50 MB, wherever it is, a rollback too): use batches of 2 hosts or more`,
     );
     // With a load balancer, each batch sends the whole upstream four times: bytes, not events, set the limit.
     expect(tooManyBatches(run(1000, 4, UPSTREAM))).toMatch(
@@ -76,7 +83,7 @@ describe('the fan-out of a run in batches (pure)', () => {
 
 /** A plan built from a config with a fleet: the client checks the same way before it starts anything. */
 describe('plans of runs over a fleet', () => {
-  const config = (batchSize: string, strategy = 'rolling') =>
+  const config = (batchSize: string, strategy = 'rolling', web = 1000) =>
     parseConfig(
       [
         'temporal: { address: embedded }',
@@ -85,8 +92,8 @@ describe('plans of runs over a fleet', () => {
         '  prod:',
         '    hosts:',
         ...Array.from(
-          { length: 1000 },
-          (_, i) => `      web-${i + 1}: { address: 10.0.${i >> 8}.${i & 255}, roles: [web] }`,
+          { length: web },
+          (_, i) => `      web-${i + 1}: { address: 10.${i >> 16}.${(i >> 8) & 255}.${i & 255}, roles: [web] }`,
         ),
         '      lb-1: { address: 10.9.0.1, roles: [lb] }',
         'services:',
@@ -138,12 +145,13 @@ describe('plans of runs over a fleet', () => {
 
   it('more batches than one history holds are refused in one line naming the setting, before anything runs', () => {
     expect(refusal(() => buildPlan(config('1'), 'deploy', deploy, { artifact: false }))).toBe(
-      `services.app.batchSize: 1 makes 1000 batches of 1000 hosts, more than one run's history holds (Temporal ends a run past 51,200 events or 50 MB, and a rollback would stop half-way): use batches of 4 hosts or more`,
+      `services.app.batchSize: 1 makes 1000 batches of 1000 hosts, more than one run's history holds (Temporal ends a run past 51,200 events or 50 MB, wherever it is, a rollback too): use batches of 4 hosts or more`,
     );
-    expect(
-      refusal(() =>
-        buildPlan(config('10'), 'exec', { environment: 'prod', role: 'web', command: 'true', batchSize: 1 }),
-      ),
-    ).toMatch(/^input\.batchSize: 1 makes 1000 batches of 1000 hosts, .*use batches of 2 hosts or more$/);
+    // An exec's batch is one command, never undone: one host at a time over 1,000 hosts fits, over 5,000 it does not.
+    const serial = { environment: 'prod', role: 'web', command: 'true', batchSize: 1 };
+    expect(buildPlan(config('10'), 'exec', serial).fanout).toEqual(FANOUT);
+    expect(refusal(() => buildPlan(config('10', 'rolling', 5000), 'exec', serial))).toMatch(
+      /^input\.batchSize: 1 makes 5000 batches of 5000 hosts, .*use batches of \d+ hosts or more$/,
+    );
   });
 });

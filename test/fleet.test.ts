@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -103,21 +103,6 @@ describe('an exec over 1,000 hosts (fake activities, child workflows)', () => {
     expect(sizes.find((s) => s.workflowId === handle.workflowId)!.events).toBeLessThan(150);
   });
 
-  it('more batches than a run holds are refused before anything starts: one line, exit 2', async () => {
-    const from = fleet.hosts.log.length;
-    const args = ['-c', join(fleet.dir, 'runway.yml'), 'exec', '-e', 'fleet', '-r', 'web', '-b', '1', '--', 'id'];
-    const result = await runCli(args);
-    expect([result.code, result.stderr.trim().split('\n')]).toEqual([
-      2,
-      [
-        expect.stringMatching(
-          /input\.batchSize: 1 makes 1000 batches of 1000 hosts, .* use batches of 2 hosts or more$/,
-        ),
-      ],
-    ]);
-    expect(fleet.hosts.log.length).toBe(from);
-  });
-
   it('a batch failing on every host says so in one readable line: ten hosts named, and how many more', async () => {
     const handle = await exec('echo fail-everywhere', { batchSize: '10%' });
     const outcome = await fleet.runway.wait(handle);
@@ -166,6 +151,24 @@ describe('a rolling deploy over 1,000 hosts (fake activities, child workflows)',
   });
   afterAll(async () => {
     await fleet?.stop();
+  });
+
+  it('a batch size whose run could outgrow one history is refused before anything starts: one line, exit 2', async () => {
+    const config = join(fleet.dir, 'runway-batches-of-1.yml');
+    const text = readFileSync(join(fleet.dir, 'runway.yml'), 'utf8');
+    expect(text).toContain('batchSize: 10%');
+    writeFileSync(config, text.replace('batchSize: 10%', 'batchSize: 1'));
+    const from = fleet.hosts.log.length;
+    const result = await runCli(['-c', config, 'deploy', 'app', ROLLING.version, '-e', 'fleet']);
+    expect([result.code, result.stderr.trim().split('\n')]).toEqual([
+      2,
+      [
+        expect.stringMatching(
+          /^runway: services\.app\.batchSize: 1 makes 1000 batches of 1000 hosts, .* use batches of 5 hosts or more$/,
+        ),
+      ],
+    ]);
+    expect(fleet.hosts.log.length).toBe(from);
   });
 
   // About a minute alone on two cores: 800 hosts switched and reverted, 168 child workflows.
