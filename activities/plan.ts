@@ -121,14 +121,14 @@ function fanoutOf(
     if (problem) throw new InputError(`${where}: ${problem}`);
     return runFanout(fanout, count, size);
   };
-  const svc = service?.config;
-  if (svc?.strategy === 'rolling') {
+  if (service?.config.strategy === 'rolling') {
+    const svc = service.config;
     const web = hosts.filter((h) => h.roles.some((role) => svc.roles.includes(role)));
     // Every batch rewrites the upstream on each load balancer, the whole file each time.
     const lb = svc.loadBalancer;
     const lbs = lb ? hosts.filter((h) => h.roles.includes(lb.role)).length : 0;
     const upstream = lb ? upstreamConf(lb.upstream, web, svc.port ?? 0, new Set(web.map((h) => h.name))).length : 0;
-    return batched(`services.${service!.name}.batchSize`, 'deploy', web.length, svc.batchSize, lbs * upstream);
+    return batched(`services.${service.name}.batchSize`, 'deploy', web.length, svc.batchSize, lbs * upstream);
   }
   if (runbook === 'exec' && (typeof input.batchSize === 'string' || typeof input.batchSize === 'number')) {
     const targets = Array.isArray(input.hosts)

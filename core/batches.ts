@@ -32,6 +32,11 @@ export function someOf(items: readonly string[], max = 10, separator = ', '): st
   return `${items.slice(0, max).join(separator)}${separator}and ${items.length - max} more`;
 }
 
+/** The hosts in a batch (the last may have fewer). */
+function largestBatch(hosts: number, size: number | string): number {
+  return Math.min(hosts, batchCount(hosts, size));
+}
+
 /** When a run's fan-outs go to child workflows: a command on more than `childAbove` hosts, `hostsPerChild` a child. */
 export interface Fanout {
   childAbove: number;
@@ -49,7 +54,7 @@ export const SMALLEST_CHILD_BATCH = 4;
  */
 export function runFanout(fanout: Fanout, hosts: number, size: number | string): Fanout {
   if (hosts <= fanout.childAbove) return fanout;
-  const batch = Math.min(hosts, batchCount(hosts, size));
+  const batch = largestBatch(hosts, size);
   if (batch > fanout.childAbove || batch < SMALLEST_CHILD_BATCH) return fanout;
   return { ...fanout, childAbove: batch - 1 };
 }
@@ -97,9 +102,9 @@ export const BATCH_COSTS = {
 };
 
 /** What a batched run's own history comes to at worst (see {@link BATCH_COSTS}). */
-export function worstHistory(run: BatchedRun, size = run.size): { batches: number; events: number; bytes: number } {
+export function worstHistory(run: BatchedRun): { batches: number; events: number; bytes: number } {
   const cost = BATCH_COSTS[run.kind];
-  const batch = Math.min(run.hosts, batchCount(run.hosts, size));
+  const batch = largestBatch(run.hosts, run.size);
   const batches = Math.ceil(run.hosts / batch);
   const inChildren = batch > run.fanout.childAbove;
   const events = batches * (inChildren ? cost.inChildren : cost.inRun + cost.perHost * batch);
@@ -115,12 +120,12 @@ export function worstHistory(run: BatchedRun, size = run.size): { batches: numbe
  */
 export function tooManyBatches(run: BatchedRun): string | undefined {
   const fits = (size: number | string) => {
-    const worst = worstHistory({ ...run, fanout: runFanout(run.fanout, run.hosts, size) }, size);
+    const worst = worstHistory({ ...run, size, fanout: runFanout(run.fanout, run.hosts, size) });
     return worst.events <= HISTORY_BUDGET.events && worst.bytes <= HISTORY_BUDGET.bytes;
   };
   if (fits(run.size)) return undefined;
   const { batches } = worstHistory(run);
-  let least = Math.min(run.hosts, batchCount(run.hosts, run.size)) + 1;
+  let least = largestBatch(run.hosts, run.size) + 1;
   while (least < run.hosts && !fits(least)) least++;
   return (
     `${run.size} makes ${batches} batches of ${run.hosts} hosts, more than one run's history holds ` +
